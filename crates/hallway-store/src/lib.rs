@@ -1,1 +1,182 @@
-//! placeholder
+//! The only crate with SQL. A [`Store`] holds a pool for SQLite (the default: one file, no
+//! setup) or PostgreSQL (several `hallway serve` instances on one database), chosen at run
+//! time from the URL scheme. Callers see domain types and [`StoreError`], never a driver.
+//!
+//! SQL is written once where both dialects accept it (`$1` placeholders, `RETURNING`,
+//! `ON CONFLICT`); the [`on_pool!`] macro compiles each such body once per backend. Every
+//! table with per-conference data carries `conference_id` and every query on it filters by
+//! it, so a hosted deployment can shard by conference (DESIGN.md, "Scale past one database").
+
+mod directory;
+mod people;
+mod program;
+mod url;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use people::NewAttendee;
+pub use program::ConferenceDetail;
+pub use url::{Backend, DatabaseUrl, UrlError};
+
+/// What went wrong in the store, reduced to what callers branch on.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Occurs when a write would break a uniqueness rule (a slug that is taken, say); the
+    /// message says which, in words fit for the user.
+    #[error("{0}")]
+    Conflict(String),
+    /// Occurs when stored data no longer passes the domain's checks (a row written by a
+    /// newer or broken version).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// Occurs when the database cannot be reached or answers with an error.
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    /// Occurs when the schema cannot be brought up to date.
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled once per
+/// backend, so SQL text that both dialects accept is written once.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::Pool::Sqlite($pool) => $body,
+            $crate::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// A handle on the database; cheap to clone (it is a pool).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+/// How a store connects; the defaults suit a server.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// Most connections in the pool.
+    pub max_connections: u32,
+    /// How long a writer waits for SQLite's lock before giving up.
+    pub busy_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            busy_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Store {
+    /// Connects to `url` and brings the schema up to date.
+    ///
+    /// SQLite: the file is created if missing; WAL journal, `synchronous=NORMAL` (a commit
+    /// survives a crash of the process, DESIGN.md invariant 8), foreign keys on, and a busy
+    /// timeout so concurrent writers wait instead of failing.
+    pub async fn connect(url: &DatabaseUrl, options: &StoreOptions) -> Result<Self> {
+        let pool = match url.backend() {
+            Backend::Sqlite => {
+                let connect = SqliteConnectOptions::from_str(url.expose())?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(options.busy_timeout);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .connect_with(connect)
+                    .await?;
+                sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+                Pool::Sqlite(pool)
+            }
+            Backend::Postgres => {
+                let connect = PgConnectOptions::from_str(url.expose())?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .connect_with(connect)
+                    .await?;
+                sqlx::migrate!("migrations/postgres").run(&pool).await?;
+                Pool::Postgres(pool)
+            }
+        };
+        Ok(Self { pool })
+    }
+
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Checks that the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes every connection; waits for those in use to come back.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+
+    /// The migration versions each backend knows, for the check that they match.
+    pub fn migration_versions() -> (Vec<i64>, Vec<i64>) {
+        let versions = |m: sqlx::migrate::Migrator| m.iter().map(|m| m.version).collect();
+        (
+            versions(sqlx::migrate!("migrations/sqlite")),
+            versions(sqlx::migrate!("migrations/postgres")),
+        )
+    }
+}
+
+/// Maps a unique-constraint violation to [`StoreError::Conflict`] with `message`.
+pub(crate) fn conflict_on_unique(e: sqlx::Error, message: impl FnOnce() -> String) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(message()),
+        _ => StoreError::Database(e),
+    }
+}
+
+/// Converts a stored count or number back into the domain's `u32`.
+pub(crate) fn to_u32(n: i64, what: &str) -> Result<u32> {
+    u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("{what} = {n} is out of range")))
+}
+
+/// Parses a stored JSON list (tags, links).
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(raw: &str, what: &str) -> Result<T> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+/// Serialises a list for a JSON text column.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
+    // Serialising plain lists of strings and structs of strings cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+#[cfg(feature = "testing")]
+pub mod testing;

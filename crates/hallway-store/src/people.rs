@@ -1,0 +1,70 @@
+//! Accounts and their roles in conferences. Sign-up and log-in come with the agenda issue;
+//! for now the demo and the CLI create attendees here.
+
+use chrono::{DateTime, Utc};
+use hallway_domain::{ConferenceId, UserId};
+
+use crate::{Result, Store, conflict_on_unique, on_pool};
+
+/// An attendee to create: an account (without a password: it cannot log in until one is
+/// set) and the attendee role in one conference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAttendee {
+    /// Unique across the server, stored lowercase.
+    pub email: String,
+    /// The name shown to others.
+    pub name: String,
+}
+
+impl Store {
+    /// Creates `attendees` as accounts with the attendee role in `conference`, in one
+    /// transaction; answers their ids in order. Fails with a conflict, writing nothing, when
+    /// an email is taken.
+    pub async fn insert_attendees(
+        &self,
+        conference: ConferenceId,
+        attendees: &[NewAttendee],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<UserId>> {
+        let ids = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(attendees.len());
+            for a in attendees {
+                let email = a.email.trim().to_lowercase();
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO users (email, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(&email)
+                .bind(&a.name)
+                .bind(now.timestamp())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("the email {email} is taken")))?;
+                sqlx::query(
+                    "INSERT INTO conference_members (conference_id, user_id, role) VALUES ($1, $2, 'attendee')",
+                )
+                .bind(conference.get())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                ids.push(UserId::new(id));
+            }
+            tx.commit().await?;
+            ids
+        });
+        Ok(ids)
+    }
+
+    /// How many people hold a role in `conference` (each counted once).
+    pub async fn count_members(&self, conference: ConferenceId) -> Result<u64> {
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT COUNT(DISTINCT user_id) FROM conference_members WHERE conference_id = $1",
+            )
+            .bind(conference.get())
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}

@@ -1,0 +1,460 @@
+//! Conferences and their programs: stored whole from a [`Program`] in one transaction, read
+//! back as domain types for pages, the API and exports.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use hallway_domain::program::{ConferenceInfo, Link, SessionInfo, SpeakerInfo};
+use hallway_domain::{
+    Capacity, Colour, Conference, ConferenceDays, ConferenceId, Program, Room, RoomId, Seats,
+    Session, SessionId, SessionKind, Slug, Speaker, SpeakerId, TimeSpan, TimeZone, Track, TrackId,
+};
+
+use crate::{Result, Store, StoreError, conflict_on_unique, from_json, on_pool, to_json, to_u32};
+
+/// A conference with its rooms (in display order) and tracks (by name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConferenceDetail {
+    /// The conference.
+    pub conference: Conference,
+    /// Its rooms.
+    pub rooms: Vec<Room>,
+    /// Its tracks.
+    pub tracks: Vec<Track>,
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+fn capacity(raw: Option<i64>) -> Result<Option<Capacity>> {
+    raw.map(|n| Capacity::new(n).map_err(corrupt)).transpose()
+}
+
+fn instant(secs: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| corrupt(format!("instant {secs} out of range")))
+}
+
+#[derive(sqlx::FromRow)]
+struct ConferenceRow {
+    id: i64,
+    slug: String,
+    name: String,
+    time_zone: String,
+    first_day: String,
+    last_day: String,
+    day_change_minutes: i64,
+    venue: String,
+    city: String,
+    description: String,
+}
+
+impl ConferenceRow {
+    fn into_conference(self) -> Result<Conference> {
+        let day = |d: &str| d.parse::<NaiveDate>().map_err(corrupt);
+        let minutes = u32::try_from(self.day_change_minutes).map_err(corrupt)?;
+        let day_change = NaiveTime::from_num_seconds_from_midnight_opt(minutes * 60, 0)
+            .ok_or_else(|| corrupt("day change out of range"))?;
+        let days = ConferenceDays::new(day(&self.first_day)?, day(&self.last_day)?, day_change)
+            .map_err(corrupt)?;
+        let mut info = ConferenceInfo::new(
+            Slug::parse(&self.slug).map_err(corrupt)?,
+            &self.name,
+            TimeZone::parse(&self.time_zone).map_err(corrupt)?,
+            days,
+        )
+        .map_err(corrupt)?;
+        info.venue = self.venue;
+        info.city = self.city;
+        info.description = self.description;
+        Ok(Conference {
+            id: ConferenceId::new(self.id),
+            info,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    room_id: i64,
+    track_id: Option<i64>,
+    title: String,
+    kind: String,
+    starts_at: i64,
+    ends_at: i64,
+    capacity_override: Option<i64>,
+    capacity: Option<i64>,
+    reserved: i64,
+    #[sqlx(rename = "abstract")]
+    abstract_text: String,
+    language: String,
+    links: String,
+}
+
+impl SessionRow {
+    fn into_session(self, speakers: Vec<SpeakerId>) -> Result<Session> {
+        let span =
+            TimeSpan::new(instant(self.starts_at)?, instant(self.ends_at)?).map_err(corrupt)?;
+        let kind = SessionKind::parse(&self.kind).map_err(corrupt)?;
+        let mut info = SessionInfo::new(&self.title, kind, span).map_err(corrupt)?;
+        info.capacity_override = capacity(self.capacity_override)?;
+        info.abstract_text = self.abstract_text;
+        info.language = self.language;
+        info.links = from_json(&self.links, "session links")?;
+        Ok(Session {
+            id: SessionId::new(self.id),
+            room: RoomId::new(self.room_id),
+            track: self.track_id.map(TrackId::new),
+            speakers,
+            seats: Seats::new(capacity(self.capacity)?, to_u32(self.reserved, "reserved")?),
+            info,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SpeakerRow {
+    id: i64,
+    name: String,
+    company: String,
+    bio: String,
+    links: String,
+}
+
+impl SpeakerRow {
+    fn into_speaker(self) -> Result<Speaker> {
+        let mut info = SpeakerInfo::new(&self.name).map_err(corrupt)?;
+        info.company = self.company;
+        info.bio = self.bio;
+        info.links = from_json::<Vec<Link>>(&self.links, "speaker links")?;
+        Ok(Speaker {
+            id: SpeakerId::new(self.id),
+            info,
+        })
+    }
+}
+
+macro_rules! conference_sql {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, slug, name, time_zone, first_day, last_day, day_change_minutes, venue, ",
+            "city, description FROM conferences ",
+            $tail
+        )
+    };
+}
+
+macro_rules! session_sql {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, room_id, track_id, title, kind, starts_at, ends_at, capacity_override, ",
+            "capacity, reserved, abstract, language, links FROM sessions ",
+            $tail
+        )
+    };
+}
+
+impl Store {
+    /// Stores `program` as a new conference in one transaction and answers its id.
+    ///
+    /// Fails with [`StoreError::Conflict`] when the slug is taken; nothing is written then.
+    pub async fn insert_program(
+        &self,
+        program: &Program,
+        now: DateTime<Utc>,
+    ) -> Result<ConferenceId> {
+        let c = program.conference();
+        let day_change =
+            i64::from(chrono::Timelike::num_seconds_from_midnight(&c.days.day_change()) / 60);
+        let id = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let conference: i64 = sqlx::query_scalar(
+                "INSERT INTO conferences (slug, name, time_zone, first_day, last_day, \
+                 day_change_minutes, venue, city, description, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(c.slug.as_str())
+            .bind(&c.name)
+            .bind(c.time_zone.name())
+            .bind(c.days.first().to_string())
+            .bind(c.days.last().to_string())
+            .bind(day_change)
+            .bind(&c.venue)
+            .bind(&c.city)
+            .bind(&c.description)
+            .bind(now.timestamp())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, || format!("the slug {} is taken", c.slug)))?;
+
+            let mut rooms = Vec::with_capacity(program.rooms().len());
+            for (position, r) in program.rooms().iter().enumerate() {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO rooms (conference_id, name, capacity, position) \
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(conference)
+                .bind(&r.name)
+                .bind(r.capacity.map(|c| i64::from(c.get())))
+                .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                .fetch_one(&mut *tx)
+                .await?;
+                rooms.push(id);
+            }
+            let mut tracks = Vec::with_capacity(program.tracks().len());
+            for t in program.tracks() {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO tracks (conference_id, name, colour) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(conference)
+                .bind(&t.name)
+                .bind(t.colour.hex())
+                .fetch_one(&mut *tx)
+                .await?;
+                tracks.push(id);
+            }
+            let mut speakers = Vec::with_capacity(program.speakers().len());
+            for s in program.speakers() {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO speakers (conference_id, name, company, bio, links) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(conference)
+                .bind(&s.name)
+                .bind(&s.company)
+                .bind(&s.bio)
+                .bind(to_json(&s.links))
+                .fetch_one(&mut *tx)
+                .await?;
+                speakers.push(id);
+            }
+            for s in program.sessions() {
+                let room_capacity = program.rooms()[s.room].capacity;
+                let effective = s.info.effective_capacity(room_capacity);
+                let session: i64 = sqlx::query_scalar(
+                    "INSERT INTO sessions (conference_id, room_id, track_id, title, kind, starts_at, \
+                     ends_at, capacity_override, capacity, abstract, language, links) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                )
+                .bind(conference)
+                .bind(rooms[s.room])
+                .bind(s.track.map(|t| tracks[t]))
+                .bind(&s.info.title)
+                .bind(s.info.kind.as_str())
+                .bind(s.info.span.start().timestamp())
+                .bind(s.info.span.end().timestamp())
+                .bind(s.info.capacity_override.map(|c| i64::from(c.get())))
+                .bind(effective.map(|c| i64::from(c.get())))
+                .bind(&s.info.abstract_text)
+                .bind(&s.info.language)
+                .bind(to_json(&s.info.links))
+                .fetch_one(&mut *tx)
+                .await?;
+                for (position, p) in s.speakers.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO session_speakers (conference_id, session_id, speaker_id, position) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(conference)
+                    .bind(session)
+                    .bind(speakers[*p])
+                    .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            conference
+        });
+        Ok(ConferenceId::new(id))
+    }
+
+    /// Deletes a conference and everything in it. Answers whether it existed.
+    pub async fn delete_conference(&self, slug: &Slug) -> Result<bool> {
+        let n = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM conferences WHERE slug = $1")
+                .bind(slug.as_str())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n > 0)
+    }
+
+    /// Every conference on this server, by first day.
+    pub async fn conferences(&self) -> Result<Vec<Conference>> {
+        let rows: Vec<ConferenceRow> = on_pool!(self, pool => {
+            sqlx::query_as(conference_sql!("ORDER BY first_day, name")).fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(ConferenceRow::into_conference)
+            .collect()
+    }
+
+    /// A conference by slug with its rooms and tracks; `None` if there is no such conference.
+    pub async fn conference(&self, slug: &Slug) -> Result<Option<ConferenceDetail>> {
+        let found = on_pool!(self, pool => {
+            let row: Option<ConferenceRow> = sqlx::query_as(conference_sql!("WHERE slug = $1"))
+                .bind(slug.as_str())
+                .fetch_optional(pool)
+                .await?;
+            match row {
+                None => None,
+                Some(row) => {
+                    let rooms: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
+                        "SELECT id, name, capacity FROM rooms WHERE conference_id = $1 ORDER BY position, id",
+                    )
+                    .bind(row.id)
+                    .fetch_all(pool)
+                    .await?;
+                    let tracks: Vec<(i64, String, String)> = sqlx::query_as(
+                        "SELECT id, name, colour FROM tracks WHERE conference_id = $1 ORDER BY name",
+                    )
+                    .bind(row.id)
+                    .fetch_all(pool)
+                    .await?;
+                    Some((row, rooms, tracks))
+                }
+            }
+        });
+        let Some((row, rooms, tracks)) = found else {
+            return Ok(None);
+        };
+        Ok(Some(ConferenceDetail {
+            conference: row.into_conference()?,
+            rooms: rooms
+                .into_iter()
+                .map(|(id, name, cap)| {
+                    Ok(Room {
+                        id: RoomId::new(id),
+                        name,
+                        capacity: capacity(cap)?,
+                    })
+                })
+                .collect::<Result<_>>()?,
+            tracks: tracks
+                .into_iter()
+                .map(|(id, name, colour)| {
+                    Ok(Track {
+                        id: TrackId::new(id),
+                        name,
+                        colour: Colour::parse(&colour).map_err(corrupt)?,
+                    })
+                })
+                .collect::<Result<_>>()?,
+        }))
+    }
+
+    /// Every session of a conference, by start time then room order.
+    pub async fn sessions(&self, conference: ConferenceId) -> Result<Vec<Session>> {
+        let (rows, links) = on_pool!(self, pool => {
+            let rows: Vec<SessionRow> = sqlx::query_as(session_sql!(
+                "WHERE conference_id = $1 ORDER BY starts_at, room_id, id"
+            ))
+            .bind(conference.get())
+            .fetch_all(pool)
+            .await?;
+            let links: Vec<(i64, i64)> = sqlx::query_as(
+                "SELECT session_id, speaker_id FROM session_speakers WHERE conference_id = $1 \
+                 ORDER BY session_id, position",
+            )
+            .bind(conference.get())
+            .fetch_all(pool)
+            .await?;
+            (rows, links)
+        });
+        let mut by_session: HashMap<i64, Vec<SpeakerId>> = HashMap::new();
+        for (session, speaker) in links {
+            by_session
+                .entry(session)
+                .or_default()
+                .push(SpeakerId::new(speaker));
+        }
+        rows.into_iter()
+            .map(|r| {
+                let speakers = by_session.remove(&r.id).unwrap_or_default();
+                r.into_session(speakers)
+            })
+            .collect()
+    }
+
+    /// One session of a conference; `None` if the conference has no such session.
+    pub async fn session(
+        &self,
+        conference: ConferenceId,
+        id: SessionId,
+    ) -> Result<Option<Session>> {
+        let found = on_pool!(self, pool => {
+            let row: Option<SessionRow> = sqlx::query_as(session_sql!(
+                "WHERE conference_id = $1 AND id = $2"
+            ))
+            .bind(conference.get())
+            .bind(id.get())
+            .fetch_optional(pool)
+            .await?;
+            let speakers: Vec<i64> = sqlx::query_scalar(
+                "SELECT speaker_id FROM session_speakers WHERE conference_id = $1 AND session_id = $2 \
+                 ORDER BY position",
+            )
+            .bind(conference.get())
+            .bind(id.get())
+            .fetch_all(pool)
+            .await?;
+            row.map(|r| (r, speakers))
+        });
+        found
+            .map(|(row, speakers)| {
+                row.into_session(speakers.into_iter().map(SpeakerId::new).collect())
+            })
+            .transpose()
+    }
+
+    /// Every speaker of a conference, by name.
+    pub async fn speakers(&self, conference: ConferenceId) -> Result<Vec<Speaker>> {
+        let rows: Vec<SpeakerRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, name, company, bio, links FROM speakers WHERE conference_id = $1 ORDER BY name, id",
+            )
+            .bind(conference.get())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(SpeakerRow::into_speaker).collect()
+    }
+
+    /// One speaker of a conference with the ids of their sessions; `None` if the conference
+    /// has no such speaker.
+    pub async fn speaker(
+        &self,
+        conference: ConferenceId,
+        id: SpeakerId,
+    ) -> Result<Option<(Speaker, Vec<SessionId>)>> {
+        let found = on_pool!(self, pool => {
+            let row: Option<SpeakerRow> = sqlx::query_as(
+                "SELECT id, name, company, bio, links FROM speakers WHERE conference_id = $1 AND id = $2",
+            )
+            .bind(conference.get())
+            .bind(id.get())
+            .fetch_optional(pool)
+            .await?;
+            let sessions: Vec<i64> = sqlx::query_scalar(
+                "SELECT ss.session_id FROM session_speakers ss JOIN sessions s ON s.id = ss.session_id \
+                 WHERE ss.conference_id = $1 AND ss.speaker_id = $2 ORDER BY s.starts_at",
+            )
+            .bind(conference.get())
+            .bind(id.get())
+            .fetch_all(pool)
+            .await?;
+            row.map(|r| (r, sessions))
+        });
+        found
+            .map(|(row, sessions)| {
+                Ok((
+                    row.into_speaker()?,
+                    sessions.into_iter().map(SessionId::new).collect(),
+                ))
+            })
+            .transpose()
+    }
+}

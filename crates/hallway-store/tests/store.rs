@@ -1,0 +1,313 @@
+//! Repository tests. Each runs on SQLite, and on PostgreSQL when HALLWAY_TEST_DATABASE_URL
+//! is set (`store_test!`).
+
+use chrono::{Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
+use hallway_domain::directory::EditionFields;
+use hallway_domain::program::{
+    ConferenceInfo, Link, RoomDraft, SessionInfo, SpeakerInfo, TrackDraft,
+};
+use hallway_domain::{
+    Capacity, Colour, ConferenceDays, Edition, Program, SeatState, Series, SessionDraft, SessionId,
+    SessionKind, Slug, SpeakerId, TimeSpan, TimeZone,
+};
+use hallway_store::{NewAttendee, Store, StoreError, store_test};
+
+fn program(slug: &str) -> Program {
+    let days = ConferenceDays::new(
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
+        NaiveTime::from_hms_opt(4, 0, 0).unwrap(),
+    )
+    .unwrap();
+    let mut info = ConferenceInfo::new(
+        Slug::parse(slug).unwrap(),
+        "Test Conf",
+        TimeZone::parse("Europe/Copenhagen").unwrap(),
+        days,
+    )
+    .unwrap();
+    info.venue = "Bella Center".into();
+    let rooms = vec![
+        RoomDraft {
+            name: "Hall".into(),
+            capacity: Capacity::new(500).ok(),
+        },
+        RoomDraft {
+            name: "Lab".into(),
+            capacity: Capacity::new(40).ok(),
+        },
+    ];
+    let tracks = vec![TrackDraft {
+        name: "Runtime".into(),
+        colour: Colour::parse("#1d63ed").unwrap(),
+    }];
+    let mut ada = SpeakerInfo::new("Ada Lovelace").unwrap();
+    ada.company = "Analytical".into();
+    ada.links = vec![Link::new("Home", "https://example.org/ada").unwrap()];
+    let speakers = vec![ada, SpeakerInfo::new("Grace Hopper").unwrap()];
+    let at = |h| Utc.with_ymd_and_hms(2026, 11, 22, h, 0, 0).unwrap();
+    let session = |title: &str, kind, room, h, mins, speakers: Vec<usize>| SessionDraft {
+        room,
+        track: Some(0),
+        speakers,
+        info: SessionInfo::new(
+            title,
+            kind,
+            TimeSpan::starting_at(at(h), Duration::minutes(mins)).unwrap(),
+        )
+        .unwrap(),
+    };
+    let mut lab = session("Build a runtime", SessionKind::Lab, 1, 9, 120, vec![1]);
+    lab.info.capacity_override = Capacity::new(30).ok();
+    lab.info.abstract_text = "Hands on.".into();
+    let sessions = vec![
+        session(
+            "Opening keynote",
+            SessionKind::Keynote,
+            0,
+            8,
+            60,
+            vec![0, 1],
+        ),
+        lab,
+        session("Lunch", SessionKind::Break, 0, 11, 60, vec![]),
+    ];
+    Program::new(info, rooms, tracks, speakers, sessions).unwrap()
+}
+
+fn directory() -> Vec<(Series, Vec<Edition>)> {
+    let series = Series::new("DockerCon", &["docker".into(), "Containers".into()]).unwrap();
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+    let edition = |name, starts_on, ends_on| {
+        let mut e = Edition::new(EditionFields {
+            name,
+            series: "DockerCon",
+            starts_on,
+            ends_on,
+            city: "Copenhagen",
+            country: "DK",
+            region: "Europe",
+            url: Some("https://example.org/"),
+            attendance: Some(5000),
+            tracks: Some(8),
+        })
+        .unwrap();
+        e.tags = series.tags.clone();
+        e
+    };
+    let editions = vec![
+        edition("DockerCon Europe 2017", d(2017, 10, 16), d(2017, 10, 19)),
+        edition("DockerCon Someday", None, None),
+    ];
+    vec![(series, editions)]
+}
+
+#[test]
+fn both_backends_have_the_same_migration_versions() {
+    let (sqlite, postgres) = Store::migration_versions();
+    assert!(!sqlite.is_empty());
+    assert_eq!(sqlite, postgres);
+}
+
+store_test!(directory_round_trips, |store| async move {
+    store.replace_directory(&directory()).await.unwrap();
+    let editions = store.editions().await.unwrap();
+    assert_eq!(editions.len(), 2);
+    let first = &editions[0];
+    assert_eq!(first.name, "DockerCon Europe 2017");
+    assert_eq!(first.series, "DockerCon");
+    assert_eq!(first.tags, vec!["docker", "containers"]);
+    assert_eq!(first.attendance, Some(5000));
+    assert_eq!(first.starts_on(), NaiveDate::from_ymd_opt(2017, 10, 16));
+    assert_eq!(editions[1].dates, None, "undated editions come last");
+    // Replacing is idempotent.
+    store.replace_directory(&directory()).await.unwrap();
+    assert_eq!(store.editions().await.unwrap().len(), 2);
+    assert_eq!(store.series().await.unwrap()[0].name, "DockerCon");
+});
+
+store_test!(
+    links_to_conferences_survive_a_directory_reload,
+    |store| async move {
+        store.replace_directory(&directory()).await.unwrap();
+        let id = store
+            .insert_program(&program("dceu"), Utc::now())
+            .await
+            .unwrap();
+        let slug = Slug::parse("dockercon-europe-2017").unwrap();
+        assert!(store.link_edition(&slug, id).await.unwrap());
+        assert!(
+            !store
+                .link_edition(&Slug::parse("nope").unwrap(), id)
+                .await
+                .unwrap()
+        );
+        store.replace_directory(&directory()).await.unwrap();
+        assert_eq!(
+            store.edition(&slug).await.unwrap().unwrap().conference,
+            Some(id)
+        );
+    }
+);
+
+store_test!(a_program_round_trips, |store| async move {
+    let p = program("tc");
+    let id = store.insert_program(&p, Utc::now()).await.unwrap();
+    let detail = store
+        .conference(&Slug::parse("tc").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(detail.conference.id, id);
+    assert_eq!(detail.conference.info, *p.conference());
+    assert_eq!(
+        detail
+            .rooms
+            .iter()
+            .map(|r| (r.name.as_str(), r.capacity.map(Capacity::get)))
+            .collect::<Vec<_>>(),
+        vec![("Hall", Some(500)), ("Lab", Some(40))]
+    );
+    assert_eq!(detail.tracks[0].colour.hex(), "#1d63ed");
+
+    let sessions = store.sessions(id).await.unwrap();
+    assert_eq!(sessions.len(), 3);
+    let titles: Vec<&str> = sessions.iter().map(|s| s.info.title.as_str()).collect();
+    assert_eq!(titles, ["Opening keynote", "Build a runtime", "Lunch"]);
+    let keynote = &sessions[0];
+    assert_eq!(keynote.seats.capacity().map(Capacity::get), Some(500));
+    assert_eq!(keynote.seats.left(), Some(500));
+    assert_eq!(keynote.speakers.len(), 2);
+    let lab = &sessions[1];
+    assert_eq!(
+        lab.seats.capacity().map(Capacity::get),
+        Some(30),
+        "the override wins"
+    );
+    assert_eq!(lab.info, p.sessions()[1].info);
+    assert_eq!(
+        sessions[2].seats.state(),
+        SeatState::Unlimited,
+        "breaks are unlimited"
+    );
+
+    let one = store.session(id, lab.id).await.unwrap().unwrap();
+    assert_eq!(&one, lab);
+
+    let speakers = store.speakers(id).await.unwrap();
+    assert_eq!(speakers.len(), 2);
+    assert_eq!(speakers[0].info, p.speakers()[0]);
+    let (ada, ada_sessions) = store.speaker(id, speakers[0].id).await.unwrap().unwrap();
+    assert_eq!(ada.info.name, "Ada Lovelace");
+    assert_eq!(ada_sessions, vec![keynote.id]);
+});
+
+store_test!(lookups_stay_inside_their_conference, |store| async move {
+    let a = store
+        .insert_program(&program("a"), Utc::now())
+        .await
+        .unwrap();
+    let b = store
+        .insert_program(&program("b"), Utc::now())
+        .await
+        .unwrap();
+    let b_session = store.sessions(b).await.unwrap()[0].id;
+    let b_speaker = store.speakers(b).await.unwrap()[0].id;
+    assert_eq!(store.session(a, b_session).await.unwrap(), None);
+    assert_eq!(store.speaker(a, b_speaker).await.unwrap(), None);
+    assert_eq!(
+        store.session(a, SessionId::new(999_999)).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        store.speaker(a, SpeakerId::new(999_999)).await.unwrap(),
+        None
+    );
+    assert!(
+        store
+            .conference(&Slug::parse("zzz").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.conferences().await.unwrap().len(), 2);
+});
+
+store_test!(
+    a_taken_slug_is_a_conflict_and_writes_nothing,
+    |store| async move {
+        store
+            .insert_program(&program("dup"), Utc::now())
+            .await
+            .unwrap();
+        let err = store
+            .insert_program(&program("dup"), Utc::now())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, StoreError::Conflict(ref m) if m.contains("dup")),
+            "{err:?}"
+        );
+        assert_eq!(store.conferences().await.unwrap().len(), 1);
+        assert!(
+            store
+                .delete_conference(&Slug::parse("dup").unwrap())
+                .await
+                .unwrap()
+        );
+        assert!(store.conferences().await.unwrap().is_empty());
+    }
+);
+
+store_test!(attendees_are_all_or_nothing, |store| async move {
+    let id = store
+        .insert_program(&program("p"), Utc::now())
+        .await
+        .unwrap();
+    let people = |emails: &[&str]| -> Vec<NewAttendee> {
+        emails
+            .iter()
+            .map(|e| NewAttendee {
+                email: (*e).into(),
+                name: "N".into(),
+            })
+            .collect()
+    };
+    let ids = store
+        .insert_attendees(id, &people(&["a@x.org", "b@x.org"]), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    let err = store
+        .insert_attendees(id, &people(&["c@x.org", "A@X.org"]), Utc::now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(ref m) if m.contains("a@x.org")),
+        "{err:?}"
+    );
+    assert_eq!(
+        store.count_members(id).await.unwrap(),
+        2,
+        "c@x.org was rolled back"
+    );
+});
+
+store_test!(
+    the_database_refuses_overbooking_itself,
+    |store| async move {
+        // The CHECK backstop of invariant 1 holds even for a write that skips the code path.
+        store
+            .insert_program(&program("cap"), Utc::now())
+            .await
+            .unwrap();
+        let err = store
+            .debug_force_reserved_for_test("Build a runtime", 31)
+            .await;
+        assert!(err.is_err(), "reserved above capacity was stored");
+        store
+            .debug_force_reserved_for_test("Build a runtime", 30)
+            .await
+            .unwrap();
+    }
+);
