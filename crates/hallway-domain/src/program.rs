@@ -71,6 +71,14 @@ pub enum ProgramError {
         /// The last conference day.
         last: NaiveDate,
     },
+    /// Occurs when a session's times do not make a span.
+    #[error("session {session:?}: {error}")]
+    BadSpan {
+        /// The session's title.
+        session: String,
+        /// What is wrong with its times.
+        error: crate::span::SpanError,
+    },
     /// Occurs when two rooms or two tracks share a name.
     #[error("two {what} are named {name:?}")]
     DuplicateName {

@@ -1,0 +1,170 @@
+//! Errors as clients see them: RFC 9457 problem+json on the API, a rendered page on HTML
+//! routes. Internal causes are logged once, here, and never sent to the client.
+
+use askama::Template;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use hallway_store::StoreError;
+use serde::Serialize;
+
+/// An error of a JSON API route.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Occurs when the addressed resource does not exist; the text names it.
+    #[error("{0}")]
+    NotFound(String),
+    /// Occurs when a query parameter or body field is invalid.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// Which field or parameter.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Occurs when the store fails.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the problem type; its last segment is a stable slug
+    /// (`not-found`, `invalid`, `conflict`, `full`, `internal`).
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the problem type.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong in this case.
+    pub detail: String,
+    /// For `invalid`: the field or parameter at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// Builds a problem response of `status` with the type slug `slug`.
+pub fn problem(
+    status: StatusCode,
+    slug: &str,
+    title: &str,
+    detail: String,
+    field: Option<&str>,
+) -> Response {
+    let body = Problem {
+        problem_type: format!("/problems/{slug}"),
+        title: title.to_owned(),
+        status: status.as_u16(),
+        detail,
+        field: field.map(str::to_owned),
+    };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        json,
+    )
+        .into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NotFound(what) => {
+                problem(StatusCode::NOT_FOUND, "not-found", "Not found", what, None)
+            }
+            Self::Invalid { field, message } => problem(
+                StatusCode::BAD_REQUEST,
+                "invalid",
+                "Invalid request",
+                format!("{field}: {message}"),
+                Some(field),
+            ),
+            Self::Store(StoreError::Conflict(message)) => {
+                problem(StatusCode::CONFLICT, "conflict", "Conflict", message, None)
+            }
+            Self::Store(e) => {
+                tracing::error!(error = ?e, "store failure on an API route");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "The server could not complete the request; it has been logged.".to_owned(),
+                    None,
+                )
+            }
+        }
+    }
+}
+
+/// An error of an HTML route: rendered as a page.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    /// Occurs when the page's subject does not exist; the text names it.
+    #[error("{0}")]
+    NotFound(String),
+    /// Occurs when the store fails.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    heading: &'static str,
+    detail: String,
+}
+
+impl ErrorPage {
+    fn render_with(self, status: StatusCode) -> Response {
+        match self.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "rendering the error page failed");
+                (status, "error").into_response()
+            }
+        }
+    }
+}
+
+/// The HTML 404 page for `detail`.
+pub fn not_found_page(detail: String) -> Response {
+    ErrorPage {
+        status: 404,
+        heading: "Not found",
+        detail,
+    }
+    .render_with(StatusCode::NOT_FOUND)
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::NotFound(what) => not_found_page(what),
+            Self::Store(e) => {
+                tracing::error!(error = ?e, "store failure on a page");
+                ErrorPage {
+                    status: 500,
+                    heading: "Something went wrong",
+                    detail: "The server could not show this page; the problem has been logged."
+                        .to_owned(),
+                }
+                .render_with(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+}
+
+/// What a panic in a handler turns into: a plain 500 without the panic's text.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "Internal error",
+        "The server could not complete the request; it has been logged.".to_owned(),
+        None,
+    )
+}

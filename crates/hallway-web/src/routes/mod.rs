@@ -1,0 +1,56 @@
+//! Every route of the application, one module per resource. Each module's `router()` holds
+//! its JSON API routes (documented in the OpenAPI document) and its pages.
+
+mod directory;
+mod home;
+mod ops;
+mod program;
+
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+use crate::error::{not_found_page, problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "hallway API",
+        description = "The conference directory, programs and (in later versions) personal \
+                       agendas of a hallway server. Errors are RFC 9457 problem+json documents \
+                       whose `type` ends in a stable slug.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    tags(
+        (name = "directory", description = "Conferences worth attending, by region and month"),
+        (name = "program", description = "A conference's rooms, tracks, sessions and speakers"),
+        (name = "operations", description = "Health and metrics")
+    )
+)]
+struct ApiDoc;
+
+/// All routes; the API ones carry their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(home::router())
+        .merge(directory::router())
+        .merge(program::router())
+        .merge(ops::router())
+}
+
+/// Anything no route matched: problem+json under `/api/`, the 404 page elsewhere.
+pub async fn fallback(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        problem(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            format!("there is no API route {}", uri.path()),
+            None,
+        )
+    } else {
+        not_found_page(format!("There is no page at {}.", uri.path())).into_response()
+    }
+}

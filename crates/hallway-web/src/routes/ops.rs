@@ -1,0 +1,69 @@
+//! Operations: `/healthz` for load balancers and `/metrics` for Prometheus.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::telemetry::prometheus;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+}
+
+/// Health of this instance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, or `degraded` when the database does not answer.
+    status: &'static str,
+    /// `ok` or `unreachable`.
+    database: &'static str,
+    /// The server's version.
+    version: &'static str,
+}
+
+/// Whether this instance can serve: 200 when the database answers, 503 when not.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, body = Health), (status = 503, body = Health))
+)]
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let ok = state.store.ping().await.is_ok();
+    let body = Health {
+        status: if ok { "ok" } else { "degraded" },
+        database: if ok { "ok" } else { "unreachable" },
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}
+
+/// Metrics in the Prometheus text format: request counts and latency histograms by route.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"))
+)]
+async fn metrics() -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        prometheus().render(),
+    )
+}
