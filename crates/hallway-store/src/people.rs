@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use hallway_domain::{ConferenceId, UserId};
 
-use crate::{Result, Store, conflict_on_unique, on_pool};
+use crate::{Result, Store, on_pool};
 
-/// An attendee to create: an account (without a password: it cannot log in until one is
-/// set) and the attendee role in one conference.
+/// An attendee to enrol: an account (created without a password if the email is new: it
+/// cannot log in until one is set) and the attendee role in one conference.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewAttendee {
     /// Unique across the server, stored lowercase.
@@ -17,9 +17,9 @@ pub struct NewAttendee {
 }
 
 impl Store {
-    /// Creates `attendees` as accounts with the attendee role in `conference`, in one
-    /// transaction; answers their ids in order. Fails with a conflict, writing nothing, when
-    /// an email is taken.
+    /// Gives each of `attendees` the attendee role in `conference`, creating the accounts
+    /// whose emails are new, in one transaction; answers their ids in order. An email that
+    /// already has an account (compared ignoring case) reuses it, name unchanged.
     pub async fn insert_attendees(
         &self,
         conference: ConferenceId,
@@ -32,16 +32,17 @@ impl Store {
             for a in attendees {
                 let email = a.email.trim().to_lowercase();
                 let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO users (email, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+                    "INSERT INTO users (email, name, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (email) DO UPDATE SET email = excluded.email RETURNING id",
                 )
                 .bind(&email)
                 .bind(&a.name)
                 .bind(now.timestamp())
                 .fetch_one(&mut *tx)
-                .await
-                .map_err(|e| conflict_on_unique(e, || format!("the email {email} is taken")))?;
+                .await?;
                 sqlx::query(
-                    "INSERT INTO conference_members (conference_id, user_id, role) VALUES ($1, $2, 'attendee')",
+                    "INSERT INTO conference_members (conference_id, user_id, role) VALUES ($1, $2, 'attendee') \
+                     ON CONFLICT DO NOTHING",
                 )
                 .bind(conference.get())
                 .bind(id)

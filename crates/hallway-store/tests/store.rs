@@ -259,9 +259,13 @@ store_test!(
     }
 );
 
-store_test!(attendees_are_all_or_nothing, |store| async move {
-    let id = store
+store_test!(enrolling_attendees_reuses_accounts, |store| async move {
+    let one = store
         .insert_program(&program("p"), Utc::now())
+        .await
+        .unwrap();
+    let two = store
+        .insert_program(&program("q"), Utc::now())
         .await
         .unwrap();
     let people = |emails: &[&str]| -> Vec<NewAttendee> {
@@ -273,24 +277,25 @@ store_test!(attendees_are_all_or_nothing, |store| async move {
             })
             .collect()
     };
-    let ids = store
-        .insert_attendees(id, &people(&["a@x.org", "b@x.org"]), Utc::now())
+    let first = store
+        .insert_attendees(one, &people(&["a@x.org", "b@x.org"]), Utc::now())
         .await
         .unwrap();
-    assert_eq!(ids.len(), 2);
-    let err = store
-        .insert_attendees(id, &people(&["c@x.org", "A@X.org"]), Utc::now())
+    let again = store
+        .insert_attendees(one, &people(&["c@x.org", "A@X.org"]), Utc::now())
         .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Conflict(ref m) if m.contains("a@x.org")),
-        "{err:?}"
-    );
+        .unwrap();
     assert_eq!(
-        store.count_members(id).await.unwrap(),
-        2,
-        "c@x.org was rolled back"
+        again[1], first[0],
+        "the same email, in another case, is the same account"
     );
+    assert_eq!(store.count_members(one).await.unwrap(), 3);
+    let other = store
+        .insert_attendees(two, &people(&["b@x.org"]), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(other[0], first[1]);
+    assert_eq!(store.count_members(two).await.unwrap(), 1);
 });
 
 store_test!(

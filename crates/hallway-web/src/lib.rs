@@ -47,6 +47,8 @@ impl AppState {
 
 /// The whole application: API, pages, assets and operations routes with their middleware.
 pub fn app(state: AppState) -> Router {
+    // Install the metrics recorder before the first request, so that one is counted too.
+    telemetry::prometheus();
     let (routes, openapi) = routes::router().split_for_parts();
     Router::new()
         .merge(routes)

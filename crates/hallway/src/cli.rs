@@ -44,7 +44,7 @@ pub enum Command {
 pub struct ServerArgs {
     /// Database URL: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
     #[arg(long, env = "HALLWAY_DB", default_value = "sqlite://hallway.db")]
-    pub db: DatabaseUrl,
+    pub db: Db,
     /// Address to listen on.
     #[arg(long, env = "HALLWAY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -65,7 +65,7 @@ pub struct ServeArgs {
 pub struct DemoArgs {
     /// Database URL for the demo; the demo conference and the directory in it are replaced.
     #[arg(long, env = "HALLWAY_DB", default_value = "sqlite://hallway-demo.db")]
-    pub db: DatabaseUrl,
+    pub db: Db,
     /// Address to listen on.
     #[arg(long, env = "HALLWAY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -90,8 +90,35 @@ pub enum DirectoryCommand {
     Load {
         /// Database URL.
         #[arg(long, env = "HALLWAY_DB", default_value = "sqlite://hallway.db")]
-        db: DatabaseUrl,
+        db: Db,
         /// A directory file in the format of data/container-events.json.
         file: Option<PathBuf>,
     },
+}
+
+/// A `--db` value as given. It is checked after parsing, not by clap, because clap repeats a
+/// refused value in its message and a database URL may carry a password.
+#[derive(Clone)]
+pub struct Db(String);
+
+impl Db {
+    /// The checked URL; the error never shows the password.
+    pub fn url(&self) -> Result<DatabaseUrl, hallway_store::UrlError> {
+        DatabaseUrl::parse(&self.0)
+    }
+}
+
+impl From<String> for Db {
+    fn from(raw: String) -> Self {
+        Self(raw)
+    }
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.url() {
+            Ok(url) => url.fmt(f),
+            Err(_) => f.write_str("Db(<invalid>)"),
+        }
+    }
 }

@@ -642,29 +642,35 @@ pub fn program(now: DateTime<Utc>, seed: u64, size: &DemoSize) -> Result<Program
             .choose(rng)
             .copied()
             .unwrap_or("containers");
-        let title = match fixed_title {
-            Some(title) => title,
-            None => loop {
-                let pattern = PATTERNS.choose(rng).copied().unwrap_or(PATTERNS[0]);
-                let candidate = match kind {
-                    SessionKind::Workshop => format!("Workshop: {}", title_from(pattern, topic)),
-                    SessionKind::Lab => format!("Hands-on lab: {}", capitalised(topic)),
-                    _ => title_from(pattern, topic),
-                };
-                if used_titles.insert(candidate.clone()) {
-                    break candidate;
+        let (title, topic) = match fixed_title {
+            Some(title) => (title, topic),
+            None => {
+                // Draw pattern and topic until the title is new; after many clashes (a
+                // very large demo) number it instead.
+                let mut attempts = 0;
+                loop {
+                    let pattern = PATTERNS.choose(rng).copied().unwrap_or(PATTERNS[0]);
+                    let topic = TRACKS[t]
+                        .topics
+                        .choose(rng)
+                        .copied()
+                        .unwrap_or("containers");
+                    let mut candidate = match kind {
+                        SessionKind::Workshop => {
+                            format!("Workshop: {}", title_from(pattern, topic))
+                        }
+                        SessionKind::Lab => format!("Hands-on lab: {}", capitalised(topic)),
+                        _ => title_from(pattern, topic),
+                    };
+                    attempts += 1;
+                    if attempts > 40 {
+                        candidate = format!("{candidate}, part {attempts}");
+                    }
+                    if used_titles.insert(candidate.clone()) {
+                        break (candidate, topic);
+                    }
                 }
-                // A clash: try another topic of the same track.
-                let other = TRACKS[t]
-                    .topics
-                    .choose(rng)
-                    .copied()
-                    .unwrap_or("containers");
-                let fallback = format!("{} ({})", title_from(pattern, other), ROOMS[room].name);
-                if used_titles.insert(fallback.clone()) {
-                    break fallback;
-                }
-            },
+            }
         };
         let span = TimeSpan::starting_at(start, Duration::minutes(minutes)).map_err(|error| {
             ProgramError::BadSpan {

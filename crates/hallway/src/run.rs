@@ -10,7 +10,7 @@ use hallway_store::{DatabaseUrl, Store, StoreOptions};
 use hallway_web::{AppState, SystemClock};
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, DemoArgs, DirectoryCommand, LogFormat, ServeArgs};
+use crate::cli::{Cli, Command, Db, DemoArgs, DirectoryCommand, LogFormat, ServeArgs};
 use crate::demo;
 
 /// Runs `cli` to completion.
@@ -48,8 +48,9 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-async fn connect(db: &DatabaseUrl) -> anyhow::Result<Store> {
-    Store::connect(db, &StoreOptions::default())
+async fn connect(db: &Db) -> anyhow::Result<Store> {
+    let db: DatabaseUrl = db.url().context("--db")?;
+    Store::connect(&db, &StoreOptions::default())
         .await
         .with_context(|| format!("opening the database {db}"))
 }

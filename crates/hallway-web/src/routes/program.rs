@@ -5,7 +5,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use chrono::{DateTime, Duration, DurationRound, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use hallway_domain::program::Link;
 use hallway_domain::{
     Conference, Room, Session, SessionId, SessionKind, Slug, Speaker, SpeakerId, Track,
@@ -867,7 +867,11 @@ fn build_grid(
         .map(|s| s.info.span.end())
         .max()
         .unwrap_or(first);
-    let origin = first.duration_trunc(Duration::hours(1)).unwrap_or(first);
+    // Hours start on the hour in local time (zones such as Asia/Kolkata are off by 30 min).
+    let local_first = first.with_timezone(&tz.tz());
+    let origin = first
+        - Duration::minutes(i64::from(local_first.minute()))
+        - Duration::seconds(i64::from(local_first.second()));
     let row_of = |t: DateTime<Utc>| {
         usize::try_from((t - origin).num_minutes() / ROW_MINUTES).unwrap_or(0) + 2
     };
