@@ -172,25 +172,6 @@ macro_rules! store_test {
     };
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_names_are_replaced() {
-        assert_eq!(
-            super::with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            super::with_database("postgres://u@h/test?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
-        assert_eq!(
-            super::with_database("postgres://u@h", "x"),
-            "postgres://u@h/x"
-        );
-    }
-}
-
 impl Store {
     /// Sets `reserved` of the session titled `title` directly, bypassing every rule: lets a
     /// test check that the database's own constraints refuse what the code must never do.
@@ -207,5 +188,24 @@ impl Store {
                 .await?;
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_names_are_replaced() {
+        assert_eq!(
+            super::with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
     }
 }

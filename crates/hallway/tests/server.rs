@@ -1,6 +1,8 @@
 //! Black-box tests of the real server: directory filters, the program JSON, pages, errors
 //! and operations endpoints, over HTTP against the `hallway` binary.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 mod common;
 
 use serde_json::Value;

@@ -1,6 +1,8 @@
 //! Black-box test harness: runs the real `hallway` binary on port 0 with a fresh database
 //! and talks to it over HTTP, like a client would.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
 #![allow(dead_code)]
 
 use std::process::Stdio;
