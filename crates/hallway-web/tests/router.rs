@@ -32,16 +32,29 @@ fn program() -> Program {
     )
     .unwrap();
     let rooms = vec![
-        RoomDraft { name: "Big".into(), capacity: Capacity::new(100).ok() },
-        RoomDraft { name: "Small".into(), capacity: Capacity::new(4).ok() },
+        RoomDraft {
+            name: "Big".into(),
+            capacity: Capacity::new(100).ok(),
+        },
+        RoomDraft {
+            name: "Small".into(),
+            capacity: Capacity::new(4).ok(),
+        },
     ];
-    let tracks = vec![TrackDraft { name: "Ops".into(), colour: Colour::parse("#ffcc00").unwrap() }];
+    let tracks = vec![TrackDraft {
+        name: "Ops".into(),
+        colour: Colour::parse("#ffcc00").unwrap(),
+    }];
     let s = |title: &str, kind, room, h, m, minutes| SessionDraft {
         room,
         track: Some(0),
         speakers: vec![],
-        info: SessionInfo::new(title, kind, TimeSpan::starting_at(at(h, m), Duration::minutes(minutes)).unwrap())
-            .unwrap(),
+        info: SessionInfo::new(
+            title,
+            kind,
+            TimeSpan::starting_at(at(h, m), Duration::minutes(minutes)).unwrap(),
+        )
+        .unwrap(),
     };
     Program::new(
         info,
@@ -113,7 +126,10 @@ async fn the_home_page_shows_now_and_next_at_the_pinned_time() {
     assert_eq!(status, StatusCode::OK);
     let now_section = &home[home.find("On now").unwrap()..home.find("Up next").unwrap()];
     assert!(now_section.contains("Packet capture lab"));
-    assert!(!now_section.contains("Morning keynote"), "the keynote is over");
+    assert!(
+        !now_section.contains("Morning keynote"),
+        "the keynote is over"
+    );
     let next_section = &home[home.find("Up next").unwrap()..];
     assert!(next_section.contains("Talk after the lab"));
     assert!(next_section.contains("Up next at 11:30"));
@@ -124,8 +140,14 @@ async fn the_grid_places_sessions_by_room_and_time() {
     let (router, _db) = router_at(at(8, 0)).await;
     let (_, _, page) = get(&router, "/c/mini/program").await;
     // The grid starts at 09:00; rows are 5 minutes after a header row: 10:00 is row 14.
-    assert!(page.contains("grid-column: 3; grid-row: 14 / 32"), "the lab in the second room, 10:00-11:30");
-    assert!(page.contains("grid-column: 2; grid-row: 2 / 11"), "the keynote, 09:00-09:45");
+    assert!(
+        page.contains("grid-column: 3; grid-row: 14 / 32"),
+        "the lab in the second room, 10:00-11:30"
+    );
+    assert!(
+        page.contains("grid-column: 2; grid-row: 2 / 11"),
+        "the keynote, 09:00-09:45"
+    );
     assert!(page.contains(">09:00<") && page.contains(">11:00<"));
     // Seats: the small room holds four.
     assert!(page.contains("4 seats · 4 left"));
@@ -136,7 +158,12 @@ async fn the_grid_places_sessions_by_room_and_time() {
 #[tokio::test]
 async fn html_404s_are_pages() {
     let (router, _db) = router_at(at(10, 30)).await;
-    for uri in ["/c/other", "/c/mini/sessions/77", "/c/mini/speakers/1", "/nothing"] {
+    for uri in [
+        "/c/other",
+        "/c/mini/sessions/77",
+        "/c/mini/speakers/1",
+        "/nothing",
+    ] {
         let (status, ct, body) = get(&router, uri).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
         assert!(ct.starts_with("text/html"), "{uri}");

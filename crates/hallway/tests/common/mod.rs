@@ -2,7 +2,6 @@
 //! and talks to it over HTTP, like a client would.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
 #![allow(dead_code)]
 
 use std::process::Stdio;
