@@ -7,6 +7,8 @@
 //! same constructors (`#[serde(try_from)]`), so JSON, forms and imported files cannot skip
 //! the checks.
 
+pub mod account;
+pub mod agenda;
 pub mod directory;
 pub mod ids;
 pub mod program;
@@ -14,6 +16,7 @@ pub mod seats;
 pub mod span;
 pub mod text;
 
+pub use account::{Email, Password};
 pub use directory::{Edition, EditionFilter, EditionStatus, Series};
 pub use ids::{ConferenceId, EditionId, RoomId, SeriesId, SessionId, SpeakerId, TrackId, UserId};
 pub use program::{

@@ -7,6 +7,8 @@
 //! table with per-conference data carries `conference_id` and every query on it filters by
 //! it, so a hosted deployment can shard by conference (DESIGN.md, "Scale past one database").
 
+mod accounts;
+mod agenda;
 mod directory;
 mod people;
 mod program;
@@ -19,6 +21,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use accounts::{Account, TokenInfo};
+pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome, ReserveRequest};
 pub use people::NewAttendee;
 pub use program::ConferenceDetail;
 pub use url::{Backend, DatabaseUrl, UrlError};

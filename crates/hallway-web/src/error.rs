@@ -21,6 +21,21 @@ pub enum ApiError {
         /// What is wrong with it.
         message: String,
     },
+    /// Occurs when the request carries no valid credentials; the text says what to send.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// Occurs when the caller lacks the role the route needs.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Occurs when too many log-in attempts were made; holds the seconds to wait.
+    #[error("too many attempts; try again in {0} s")]
+    RateLimited(u64),
+    /// Occurs when a request clashes with the state (a taken email, a started session).
+    #[error("{0}")]
+    Conflict(String),
+    /// Occurs when something other than the store fails inside the server.
+    #[error("internal: {0}")]
+    Internal(String),
     /// Occurs when the store fails.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -52,6 +67,18 @@ pub fn problem(
     detail: String,
     field: Option<&str>,
 ) -> Response {
+    problem_with(status, slug, title, detail, field, serde_json::Map::new())
+}
+
+/// A problem response with extension members (`conflicts`, `seats_left`, …).
+pub fn problem_with(
+    status: StatusCode,
+    slug: &str,
+    title: &str,
+    detail: String,
+    field: Option<&str>,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Response {
     let body = Problem {
         problem_type: format!("/problems/{slug}"),
         title: title.to_owned(),
@@ -59,7 +86,11 @@ pub fn problem(
         detail,
         field: field.map(str::to_owned),
     };
-    let json = serde_json::to_vec(&body).unwrap_or_default();
+    let mut value = serde_json::to_value(&body).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.extend(extra);
+    }
+    let json = serde_json::to_vec(&value).unwrap_or_default();
     (
         status,
         [(header::CONTENT_TYPE, "application/problem+json")],
@@ -81,8 +112,41 @@ impl IntoResponse for ApiError {
                 format!("{field}: {message}"),
                 Some(field),
             ),
-            Self::Store(StoreError::Conflict(message)) => {
+            Self::Unauthorized(why) => problem(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Not logged in",
+                why.to_owned(),
+                None,
+            ),
+            Self::Forbidden(why) => {
+                problem(StatusCode::FORBIDDEN, "forbidden", "Forbidden", why, None)
+            }
+            Self::RateLimited(wait) => {
+                let mut r = problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate-limited",
+                    "Too many attempts",
+                    format!("Too many log-in attempts; try again in {wait} s."),
+                    None,
+                );
+                if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
+            Self::Conflict(message) | Self::Store(StoreError::Conflict(message)) => {
                 problem(StatusCode::CONFLICT, "conflict", "Conflict", message, None)
+            }
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "internal failure on an API route");
+                problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "The server could not complete the request; it has been logged.".to_owned(),
+                    None,
+                )
             }
             Self::Store(e) => {
                 tracing::error!(error = ?e, "store failure on an API route");
@@ -107,6 +171,27 @@ pub enum PageError {
     /// Occurs when the store fails.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Occurs when something other than the store fails inside the server.
+    #[error("internal: {0}")]
+    Internal(String),
+    /// Occurs when a form value is invalid; the text says which and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// Occurs when the visitor lacks the role the page needs.
+    #[error("{0}")]
+    Forbidden(String),
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::NotFound(what) => Self::NotFound(what),
+            ApiError::Store(e) => Self::Store(e),
+            ApiError::Invalid { field, message } => Self::Invalid(format!("{field}: {message}")),
+            ApiError::Forbidden(m) => Self::Forbidden(m),
+            other => Self::Internal(other.to_string()),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -143,6 +228,28 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             Self::NotFound(what) => not_found_page(what),
+            Self::Invalid(detail) => ErrorPage {
+                status: 400,
+                heading: "That did not work",
+                detail,
+            }
+            .render_with(StatusCode::BAD_REQUEST),
+            Self::Forbidden(detail) => ErrorPage {
+                status: 403,
+                heading: "Not allowed",
+                detail,
+            }
+            .render_with(StatusCode::FORBIDDEN),
+            Self::Internal(cause) => {
+                tracing::error!(%cause, "internal failure on a page");
+                ErrorPage {
+                    status: 500,
+                    heading: "Something went wrong",
+                    detail: "The server could not show this page; the problem has been logged."
+                        .to_owned(),
+                }
+                .render_with(StatusCode::INTERNAL_SERVER_ERROR)
+            }
             Self::Store(e) => {
                 tracing::error!(error = ?e, "store failure on a page");
                 ErrorPage {

@@ -5,6 +5,7 @@
 //! resolves, so tests can bind port 0 and stop the server when they are done.
 
 mod assets;
+pub mod auth;
 mod clock;
 mod error;
 mod openapi;
@@ -30,6 +31,8 @@ pub struct AppState {
     store: Store,
     clock: Arc<dyn Clock>,
     featured: Option<Slug>,
+    hash_cost: auth::HashCost,
+    limits: Arc<auth::LoginLimits>,
 }
 
 impl AppState {
@@ -41,6 +44,8 @@ impl AppState {
             store,
             clock,
             featured,
+            hash_cost: auth::HashCost::from_env(),
+            limits: Arc::new(auth::LoginLimits::from_env()),
         }
     }
 }
@@ -57,6 +62,9 @@ pub fn app(state: AppState) -> Router {
         .fallback(routes::fallback)
         .with_state(state)
         .layer(axum::middleware::from_fn(telemetry::track_requests))
+        // Cross-site state-changing requests are refused (Sec-Fetch-Site / Origin checks):
+        // this is the CSRF protection of every form; API clients without those headers pass.
+        .layer(tower_http::csrf::CsrfLayer::new())
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(error::panic_response))
 }
@@ -67,7 +75,10 @@ pub async fn serve(
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -44,6 +44,18 @@ pub fn thousands(n: u32) -> String {
     out
 }
 
+/// Percent-encodes `s` for a query string value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A track as a coloured label; the text colour keeps it readable.
 #[derive(Clone, Debug)]
 pub struct TrackChip {
@@ -92,6 +104,10 @@ pub struct SessionCard {
     pub seats_text: String,
     pub running: bool,
     pub over: bool,
+    /// The viewer's relation to it: "" (none or logged out), "reserved", "waitlisted".
+    pub mine: &'static str,
+    /// With "waitlisted": the viewer's position.
+    pub position: u32,
 }
 
 /// The rooms, tracks and speakers of one conference by id, to describe its sessions.
@@ -168,7 +184,35 @@ impl<'a> ProgramIndex<'a> {
             seats_text: seats_text(s),
             running: s.info.span.is_running_at(now),
             over: s.info.span.end() <= now,
+            mine: "",
+            position: 0,
         }
+    }
+}
+
+impl SessionCard {
+    /// The card marked with the viewer's agenda state.
+    pub fn with_agenda(mut self, agenda: Option<&hallway_store::Agenda>) -> Self {
+        self.mark_agenda(agenda);
+        self
+    }
+
+    /// Marks the card with the viewer's agenda state.
+    pub fn mark_agenda(&mut self, agenda: Option<&hallway_store::Agenda>) {
+        if let Some(a) = agenda {
+            let id = hallway_domain::SessionId::new(self.id);
+            if a.reserved.contains(&id) {
+                self.mine = "reserved";
+            } else if let Some((_, p)) = a.waitlisted.iter().find(|(s, _)| *s == id) {
+                self.mine = "waitlisted";
+                self.position = *p;
+            }
+        }
+    }
+
+    /// Whether the card can take an agenda action (not a break, not over).
+    pub fn reservable(&self) -> bool {
+        self.kind != "break" && !self.over
     }
 }
 

@@ -37,6 +37,33 @@ pub enum Command {
     /// Manage the conference directory.
     #[command(subcommand)]
     Directory(DirectoryCommand),
+    /// Manage accounts and roles.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// `hallway user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account (or reuse one) and give it a role. The password is read from
+    /// standard input when that is not a terminal; otherwise one is generated and printed.
+    Add {
+        /// Database URL.
+        #[arg(long, env = "HALLWAY_DB", default_value = "sqlite://hallway.db")]
+        db: Db,
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+        /// admin, organizer, volunteer, speaker or attendee.
+        #[arg(long)]
+        role: String,
+        /// The conference (slug) the role applies to; not for admin.
+        #[arg(long)]
+        conference: Option<String>,
+        /// The name shown to others (default: the part of the email before the @).
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 /// Where to store and where to listen.

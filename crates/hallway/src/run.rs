@@ -10,7 +10,7 @@ use hallway_store::{DatabaseUrl, Store, StoreOptions};
 use hallway_web::{AppState, SystemClock};
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{Cli, Command, Db, DemoArgs, DirectoryCommand, LogFormat, ServeArgs};
+use crate::cli::{Cli, Command, Db, DemoArgs, DirectoryCommand, LogFormat, ServeArgs, UserCommand};
 use crate::demo;
 
 /// Runs `cli` to completion.
@@ -24,6 +24,13 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
         match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Demo(args) => run_demo(args).await,
+            Command::User(UserCommand::Add {
+                db,
+                email,
+                role,
+                conference,
+                name,
+            }) => user_add(&db, &email, &role, conference.as_deref(), name.as_deref()).await,
             Command::Directory(DirectoryCommand::Load { db, file }) => {
                 let store = connect(&db).await?;
                 let n = load_directory(&store, file.as_deref()).await?;
@@ -85,6 +92,95 @@ async fn load_directory(store: &Store, file: Option<&std::path::Path>) -> anyhow
         .await
         .context("storing the directory")?;
     Ok(entries.iter().map(|(_, e)| e.len()).sum())
+}
+
+/// `hallway user add`.
+async fn user_add(
+    db: &Db,
+    email: &str,
+    role: &str,
+    conference: Option<&str>,
+    name: Option<&str>,
+) -> anyhow::Result<()> {
+    use std::io::{IsTerminal, Read, Write};
+
+    let email = hallway_domain::Email::parse(email).context("--email")?;
+    let role = hallway_domain::account::Role::parse(role).context("--role")?;
+    let conference = match (role, conference) {
+        (hallway_domain::account::Role::Admin, _) => None,
+        (_, None) => anyhow::bail!(
+            "--conference SLUG is required for the {} role",
+            role.as_str()
+        ),
+        (_, Some(slug)) => Some(Slug::parse(slug).context("--conference must be a slug")?),
+    };
+    // The password: from a pipe, else generated (and shown once).
+    let (password, generated) = if std::io::stdin().is_terminal() {
+        (hallway_web::auth::new_token()[..20].to_owned(), true)
+    } else {
+        let mut raw = String::new();
+        std::io::stdin()
+            .read_to_string(&mut raw)
+            .context("reading the password from standard input")?;
+        (raw.trim_end_matches(['\r', '\n']).to_owned(), false)
+    };
+    let password = hallway_domain::Password::parse(&password).context("the password")?;
+    let store = connect(db).await?;
+    let conference_id = match &conference {
+        Some(slug) => Some(
+            store
+                .conference(slug)
+                .await?
+                .with_context(|| format!("there is no conference {slug}"))?
+                .conference
+                .id,
+        ),
+        None => None,
+    };
+    let name = name.map(str::to_owned).unwrap_or_else(|| {
+        email
+            .as_str()
+            .split('@')
+            .next()
+            .unwrap_or("user")
+            .to_owned()
+    });
+    let hash = hallway_web::auth::HashCost::from_env()
+        .hash(password.expose().to_owned())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = Utc::now();
+    let mut password_set = true;
+    let account = match store.create_account(&email, &name, &hash, now).await {
+        Ok(a) => a,
+        Err(hallway_store::StoreError::Conflict(_)) => {
+            let (a, _) = store
+                .account_for_login(&email)
+                .await?
+                .context("the account vanished")?;
+            if generated {
+                password_set = false;
+            } else {
+                store.set_password(a.id, &hash, None).await?;
+            }
+            a
+        }
+        Err(e) => return Err(e).context("creating the account"),
+    };
+    match conference_id {
+        Some(c) => store.grant_role(c, account.id, role).await?,
+        None => store.set_admin(account.id, true).await?,
+    }
+    let mut out = std::io::stdout().lock();
+    let place = conference.map(|c| format!(" of {c}")).unwrap_or_default();
+    writeln!(out, "{} is {}{place}", email.as_str(), role.as_str()).context("writing to stdout")?;
+    if generated && password_set {
+        writeln!(out, "password: {}", password.expose()).context("writing to stdout")?;
+    } else if !password_set {
+        writeln!(out, "the account existed; its password is unchanged")
+            .context("writing to stdout")?;
+    }
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -73,7 +73,9 @@ CREATE INDEX speakers_conference ON speakers (conference_id);
 
 -- capacity is the effective capacity (the override, else the room's; NULL = unlimited),
 -- kept here so that the seat write path can enforce it in one statement; reserved counts
--- the reserved agenda rows. The CHECK is the backstop of invariant 1.
+-- the reserved agenda rows. kept_over counts seats kept above a capacity an organizer
+-- lowered: those already in stay, nobody new is admitted until the count is below the new
+-- capacity. The CHECK is the backstop of invariant 1.
 CREATE TABLE sessions (
     id                INTEGER PRIMARY KEY,
     conference_id     INTEGER NOT NULL REFERENCES conferences (id) ON DELETE CASCADE,
@@ -86,11 +88,12 @@ CREATE TABLE sessions (
     capacity_override INTEGER CHECK (capacity_override > 0),
     capacity          INTEGER CHECK (capacity > 0),
     reserved          INTEGER NOT NULL DEFAULT 0,
+    kept_over         INTEGER NOT NULL DEFAULT 0,
     abstract          TEXT NOT NULL DEFAULT '',
     language          TEXT NOT NULL DEFAULT '',
     links             TEXT NOT NULL DEFAULT '[]',
     CHECK (ends_at >= starts_at),
-    CHECK (reserved >= 0 AND (capacity IS NULL OR reserved <= capacity))
+    CHECK (reserved >= 0 AND kept_over >= 0 AND (capacity IS NULL OR reserved <= capacity + kept_over))
 );
 CREATE INDEX sessions_conference_start ON sessions (conference_id, starts_at);
 

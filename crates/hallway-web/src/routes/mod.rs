@@ -1,9 +1,12 @@
 //! Every route of the application, one module per resource. Each module's `router()` holds
 //! its JSON API routes (documented in the OpenAPI document) and its pages.
 
+mod accounts;
+mod agenda;
 mod directory;
 mod home;
 mod ops;
+mod organize;
 mod program;
 
 use axum::http::{StatusCode, Uri};
@@ -26,6 +29,9 @@ use crate::error::{not_found_page, problem};
     tags(
         (name = "directory", description = "Conferences worth attending, by region and month"),
         (name = "program", description = "A conference's rooms, tracks, sessions and speakers"),
+        (name = "accounts", description = "Sign-up, log-in, tokens"),
+        (name = "agenda", description = "The personal agenda: reserved seats and waitlists"),
+        (name = "organizing", description = "Organizer tools"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -35,9 +41,12 @@ struct ApiDoc;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(home::router())
+        .merge(accounts::router())
+        .merge(agenda::router())
         .merge(directory::router())
         .merge(program::router())
         .merge(ops::router())
+        .merge(organize::router())
 }
 
 /// Anything no route matched: problem+json under `/api/`, the 404 page elsewhere.

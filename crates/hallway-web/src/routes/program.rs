@@ -17,9 +17,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::auth::MaybeUser;
 use crate::error::{ApiError, PageError};
 use crate::view::{
-    ProgramIndex, SessionCard, TrackChip, clock_time, date_range, day_label, thousands,
+    ProgramIndex, SessionCard, TrackChip, clock_time, date_range, day_label, thousands, urlencode,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -36,14 +37,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A conference with its whole program, loaded for one request.
-struct Loaded {
-    detail: ConferenceDetail,
-    sessions: Vec<Session>,
-    speakers: Vec<Speaker>,
+pub(super) struct Loaded {
+    pub(super) detail: ConferenceDetail,
+    pub(super) sessions: Vec<Session>,
+    pub(super) speakers: Vec<Speaker>,
 }
 
 impl Loaded {
-    fn index(&self) -> ProgramIndex<'_> {
+    pub(super) fn index(&self) -> ProgramIndex<'_> {
         ProgramIndex::new(
             &self.detail.conference,
             &self.detail.rooms,
@@ -54,7 +55,7 @@ impl Loaded {
 }
 
 /// Why a conference could not be loaded: it does not exist, or the store failed.
-enum Missing {
+pub(super) enum Missing {
     NotFound(String),
     Store(hallway_store::StoreError),
 }
@@ -89,7 +90,7 @@ async fn detail(state: &AppState, slug: &str) -> Result<ConferenceDetail, Missin
     state.store.conference(&slug).await?.ok_or_else(missing)
 }
 
-async fn load(state: &AppState, slug: &str) -> Result<Loaded, Missing> {
+pub(super) async fn load(state: &AppState, slug: &str) -> Result<Loaded, Missing> {
     let detail = detail(state, slug).await?;
     let id = detail.conference.id;
     let (sessions, speakers) =
@@ -101,7 +102,7 @@ async fn load(state: &AppState, slug: &str) -> Result<Loaded, Missing> {
     })
 }
 
-fn parse_id(raw: &str, what: &str) -> Result<i64, Missing> {
+pub(super) fn parse_id(raw: &str, what: &str) -> Result<i64, Missing> {
     raw.parse::<i64>()
         .map_err(|_| Missing::NotFound(format!("There is no {what} {raw:?}.")))
 }
@@ -253,7 +254,7 @@ fn conference_dto(d: &ConferenceDetail) -> ConferenceDto {
     }
 }
 
-fn session_dto(ix: &ProgramIndex<'_>, s: &Session) -> SessionDto {
+pub(super) fn session_dto(ix: &ProgramIndex<'_>, s: &Session) -> SessionDto {
     let card_state = match s.seats.state() {
         hallway_domain::SeatState::Unlimited => "unlimited",
         hallway_domain::SeatState::Open => "open",
@@ -727,6 +728,9 @@ struct ProgramPage {
     shown: usize,
     /// The query string without `view`, to switch views keeping the filters.
     filters_qs: String,
+    logged_in: bool,
+    /// This page's path and query, to come back to after an agenda action.
+    here: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -740,10 +744,20 @@ const ROW_MINUTES: i64 = 5;
 
 async fn program_page(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     Path(slug): Path<String>,
     Query(query): Query<ProgramQuery>,
 ) -> Result<ProgramPage, PageError> {
     let loaded = load(&state, &slug).await?;
+    let agenda = match &user {
+        Some((account, _)) => Some(
+            state
+                .store
+                .agenda(loaded.detail.conference.id, account.id)
+                .await?,
+        ),
+        None => None,
+    };
     let ix = loaded.index();
     let now = state.clock.now();
     let info = &loaded.detail.conference.info;
@@ -789,7 +803,10 @@ async fn program_page(
         }
     }
 
-    let grid = build_grid(&ix, &loaded.detail.rooms, &shown, now);
+    let mut grid = build_grid(&ix, &loaded.detail.rooms, &shown, now);
+    for cell in &mut grid.cells {
+        cell.card.mark_agenda(agenda.as_ref());
+    }
     let mut qs = vec![("day", day.to_string())];
     if let Some(t) = filter.track {
         qs.push(("track", t.to_string()));
@@ -843,7 +860,9 @@ async fn program_page(
         shown: shown.len(),
         grid,
         slots,
+        here: format!("/c/{}/program?{filters_qs}&view={view}", info.slug),
         filters_qs,
+        logged_in: user.is_some(),
     })
 }
 
@@ -909,18 +928,6 @@ fn build_grid(
     }
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".to_owned(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[derive(Debug)]
 struct LinkView {
     title: String,
@@ -931,6 +938,9 @@ struct LinkView {
 #[template(path = "session.html")]
 struct SessionPage {
     conf: ConfHeader,
+    logged_in: bool,
+    organizer: bool,
+    capacity_override: String,
     card: SessionCard,
     capacity: String,
     reserved: String,
@@ -942,9 +952,25 @@ struct SessionPage {
 
 async fn session_page(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<SessionPage, PageError> {
     let loaded = load(&state, &slug).await?;
+    let agenda = match &user {
+        Some((account, _)) => Some(
+            state
+                .store
+                .agenda(loaded.detail.conference.id, account.id)
+                .await?,
+        ),
+        None => None,
+    };
+    let organizer = match &user {
+        Some((account, _)) => {
+            super::organize::is_organizer(&state, loaded.detail.conference.id, account).await?
+        }
+        None => false,
+    };
     let id = parse_id(&id, "session")?;
     let ix = loaded.index();
     let s = loaded
@@ -957,7 +983,14 @@ async fn session_page(
     let minutes = s.info.span.duration().num_minutes();
     Ok(SessionPage {
         conf: ConfHeader::new(&loaded.detail.conference),
-        card: ix.card(s, state.clock.now()),
+        logged_in: user.is_some(),
+        organizer,
+        capacity_override: s
+            .info
+            .capacity_override
+            .map(|c| c.get().to_string())
+            .unwrap_or_default(),
+        card: ix.card(s, state.clock.now()).with_agenda(agenda.as_ref()),
         capacity: s
             .seats
             .capacity()

@@ -1,0 +1,328 @@
+//! Accounts, log-in sessions, API tokens and roles. Secrets arrive hashed: the store keeps
+//! SHA-256 digests of tokens and Argon2 hashes of passwords, never the secrets themselves.
+
+use chrono::{DateTime, Utc};
+use hallway_domain::account::Role;
+use hallway_domain::{ConferenceId, Email, UserId};
+
+use crate::{Result, Store, StoreError, on_pool};
+
+/// An account as the rest of the server sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    /// Its id.
+    pub id: UserId,
+    /// Its email address, lowercase.
+    pub email: String,
+    /// The name shown to others.
+    pub name: String,
+    /// Whether it may run the server (create conferences).
+    pub is_admin: bool,
+}
+
+/// An API token as listed on the account page (the secret itself is shown once, at creation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// Its id.
+    pub id: i64,
+    /// What it is for ("sign-up", "phone app").
+    pub label: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    email: String,
+    name: String,
+    is_admin: i64,
+}
+
+impl From<AccountRow> for Account {
+    fn from(r: AccountRow) -> Self {
+        Self {
+            id: UserId::new(r.id),
+            email: r.email,
+            name: r.name,
+            is_admin: r.is_admin != 0,
+        }
+    }
+}
+
+fn instant(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+impl Store {
+    /// Creates an account with a password. An account that exists without a password (made
+    /// by an organizer or the demo) is claimed: it gets the password and the new name.
+    /// Fails with [`StoreError::Conflict`] when the email already has a password.
+    pub async fn create_account(
+        &self,
+        email: &Email,
+        name: &str,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Account> {
+        let row: Option<AccountRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash \
+                 WHERE users.password_hash IS NULL \
+                 RETURNING id, email, name, is_admin",
+            )
+            .bind(email.as_str())
+            .bind(name)
+            .bind(password_hash)
+            .bind(now.timestamp())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(Account::from).ok_or_else(|| {
+            StoreError::Conflict(format!("an account for {} exists already", email.as_str()))
+        })
+    }
+
+    /// The account of `email` and its password hash (`None` for an account without one).
+    pub async fn account_for_login(
+        &self,
+        email: &Email,
+    ) -> Result<Option<(Account, Option<String>)>> {
+        let row: Option<(i64, String, String, i64, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, email, name, is_admin, password_hash FROM users WHERE email = $1")
+                .bind(email.as_str())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(|(id, email, name, is_admin, hash)| {
+            (
+                Account::from(AccountRow {
+                    id,
+                    email,
+                    name,
+                    is_admin,
+                }),
+                hash,
+            )
+        }))
+    }
+
+    /// The password hash of an account.
+    pub async fn password_hash(&self, user: UserId) -> Result<Option<String>> {
+        let hash: Option<Option<String>> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user.get())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(hash.flatten())
+    }
+
+    /// Sets an account's password hash; ends its other log-in sessions except `keep`.
+    pub async fn set_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: Option<&str>,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(user.get())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1 AND token_hash <> $2")
+                .bind(user.get())
+                .bind(keep.unwrap_or(""))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Makes an account a site admin (or not).
+    pub async fn set_admin(&self, user: UserId, admin: bool) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2")
+                .bind(i64::from(admin))
+                .bind(user.get())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records a log-in session.
+    pub async fn create_login(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("INSERT INTO auth_sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(token_hash)
+                .bind(user.get())
+                .bind(now.timestamp())
+                .bind(expires.timestamp())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// The account of a live log-in session.
+    pub async fn account_by_login(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Account>> {
+        let row: Option<AccountRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT u.id, u.email, u.name, u.is_admin FROM auth_sessions s JOIN users u ON u.id = s.user_id \
+                 WHERE s.token_hash = $1 AND s.expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now.timestamp())
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(Account::from))
+    }
+
+    /// Ends a log-in session.
+    pub async fn delete_login(&self, token_hash: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM auth_sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records a new API token; answers its id.
+    pub async fn create_api_token(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        let id: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(user.get())
+            .bind(token_hash)
+            .bind(label)
+            .bind(now.timestamp())
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(id)
+    }
+
+    /// The account of an API token that has not been revoked.
+    pub async fn account_by_api_token(&self, token_hash: &str) -> Result<Option<Account>> {
+        let row: Option<AccountRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT u.id, u.email, u.name, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.map(Account::from))
+    }
+
+    /// An account's API tokens, newest first.
+    pub async fn api_tokens(&self, user: UserId) -> Result<Vec<TokenInfo>> {
+        let rows: Vec<(i64, String, i64, Option<i64>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
+            )
+            .bind(user.get())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, label, created, revoked)| TokenInfo {
+                id,
+                label,
+                created_at: instant(created),
+                revoked_at: revoked.map(instant),
+            })
+            .collect())
+    }
+
+    /// Revokes one of an account's tokens (by id, or by its hash); answers whether one was live.
+    pub async fn revoke_api_token(
+        &self,
+        user: UserId,
+        id: Option<i64>,
+        token_hash: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL \
+                 AND (id = $3 OR token_hash = $4)",
+            )
+            .bind(now.timestamp())
+            .bind(user.get())
+            .bind(id.unwrap_or(-1))
+            .bind(token_hash.unwrap_or(""))
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(n > 0)
+    }
+
+    /// Gives `user` a role in `conference` (idempotent).
+    pub async fn grant_role(
+        &self,
+        conference: ConferenceId,
+        user: UserId,
+        role: Role,
+    ) -> Result<()> {
+        if role == Role::Admin {
+            return self.set_admin(user, true).await;
+        }
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO conference_members (conference_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(conference.get())
+            .bind(user.get())
+            .bind(role.as_str())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The roles `user` holds in `conference`.
+    pub async fn roles(&self, conference: ConferenceId, user: UserId) -> Result<Vec<Role>> {
+        let names: Vec<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT role FROM conference_members WHERE conference_id = $1 AND user_id = $2 ORDER BY role")
+                .bind(conference.get())
+                .bind(user.get())
+                .fetch_all(pool)
+                .await?
+        });
+        names
+            .iter()
+            .map(|n| Role::parse(n).map_err(|e| StoreError::Corrupt(e.to_string())))
+            .collect()
+    }
+}

@@ -1,0 +1,441 @@
+//! Who is asking: log-in sessions (cookie) and API tokens (bearer), password hashing off the
+//! async threads, and the log-in rate limits.
+//!
+//! Secrets are random 256-bit tokens, base64url; the database keeps only their SHA-256, so a
+//! copy of the database does not let anyone in.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::phc::PasswordHash;
+use argon2::{Argon2, Params, PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine as _;
+use hallway_store::Account;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The cookie that carries a log-in session.
+pub const SESSION_COOKIE: &str = "hallway_session";
+
+/// How long a log-in lasts.
+pub const LOGIN_DAYS: i64 = 30;
+
+/// A new random secret (32 bytes, base64url without padding).
+pub fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The SHA-256 of a token, hex: what the database stores.
+pub fn digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Argon2id parameters. The defaults are OWASP's (19 MiB, 2 passes); tests lower them with
+/// `HALLWAY_ARGON2_MEMORY_KIB` and `HALLWAY_ARGON2_PASSES` to stay fast.
+#[derive(Clone, Debug)]
+pub struct HashCost {
+    /// Memory per hash, KiB.
+    pub memory_kib: u32,
+    /// Passes over the memory.
+    pub passes: u32,
+}
+
+impl Default for HashCost {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19 * 1024,
+            passes: 2,
+        }
+    }
+}
+
+impl HashCost {
+    /// The cost from the environment, else the default.
+    pub fn from_env() -> Self {
+        let get = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u32>().ok());
+        let d = Self::default();
+        Self {
+            memory_kib: get("HALLWAY_ARGON2_MEMORY_KIB")
+                .unwrap_or(d.memory_kib)
+                .max(8),
+            passes: get("HALLWAY_ARGON2_PASSES").unwrap_or(d.passes).max(1),
+        }
+    }
+
+    fn hasher(&self) -> Argon2<'static> {
+        let params = Params::new(self.memory_kib, self.passes, 1, None).unwrap_or_default();
+        Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+    }
+
+    /// Hashes `password` on a blocking thread (Argon2 takes tens of milliseconds on
+    /// purpose; the async threads must not wait for it).
+    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+        let hasher = self.hasher();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _enter = span.enter();
+            hasher
+                .hash_password(password.as_bytes())
+                .map(|h: PasswordHash| h.to_string())
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?
+        .map_err(|e| ApiError::Internal(format!("hashing: {e}")))
+    }
+
+    /// Checks `password` against a stored hash, on a blocking thread. The parameters stored
+    /// in the hash are used, so a changed cost does not lock anybody out.
+    pub async fn verify(&self, password: String, stored: String) -> bool {
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _enter = span.enter();
+            PasswordHash::new(&stored)
+                .map(|h| {
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &h)
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        })
+        .await
+        .unwrap_or(false)
+    }
+}
+
+/// A fixed-window counter per key.
+#[derive(Debug)]
+struct Windows<K> {
+    limit: u32,
+    window: Duration,
+    hits: Mutex<HashMap<K, (Instant, u32)>>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Windows<K> {
+    fn new(limit: u32, window: Duration) -> Self {
+        Self {
+            limit,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Seconds to wait when `key` is over its limit.
+    fn blocked(&self, key: &K) -> Option<u64> {
+        let hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        hits.get(key).and_then(|(start, n)| {
+            let elapsed = start.elapsed();
+            (elapsed < self.window && *n >= self.limit)
+                .then(|| (self.window - elapsed).as_secs().max(1))
+        })
+    }
+
+    fn record(&self, key: &K) {
+        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
+        if hits.len() > 100_000 {
+            let window = self.window;
+            hits.retain(|_, (start, _)| start.elapsed() < window);
+        }
+        let entry = hits.entry(key.clone()).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= self.window {
+            *entry = (Instant::now(), 0);
+        }
+        entry.1 += 1;
+    }
+
+    fn clear(&self, key: &K) {
+        self.hits
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
+    }
+}
+
+/// Log-in rate limits: failed attempts per account first (10 per 15 minutes), then all
+/// attempts per client address, generous because thousands of attendees at a venue share
+/// one NAT address (default 1,000 per minute; `HALLWAY_LOGIN_PER_IP_PER_MINUTE`).
+#[derive(Debug)]
+pub struct LoginLimits {
+    accounts: Windows<String>,
+    ips: Windows<IpAddr>,
+}
+
+impl LoginLimits {
+    /// Limits with `per_ip_per_minute` attempts per address.
+    pub fn new(per_ip_per_minute: u32) -> Self {
+        Self {
+            accounts: Windows::new(10, Duration::from_secs(15 * 60)),
+            ips: Windows::new(per_ip_per_minute.max(1), Duration::from_secs(60)),
+        }
+    }
+
+    /// Limits from the environment.
+    pub fn from_env() -> Self {
+        let per_ip = std::env::var("HALLWAY_LOGIN_PER_IP_PER_MINUTE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1000);
+        Self::new(per_ip)
+    }
+
+    /// Seconds to wait before trying again, if either limit is reached; counts the attempt
+    /// against the address.
+    pub fn check(&self, account: &str, ip: Option<IpAddr>) -> Option<u64> {
+        if let Some(wait) = self.accounts.blocked(&account.to_owned()) {
+            return Some(wait);
+        }
+        if let Some(ip) = ip {
+            if let Some(wait) = self.ips.blocked(&ip) {
+                return Some(wait);
+            }
+            self.ips.record(&ip);
+        }
+        None
+    }
+
+    /// Counts a failed attempt against the account.
+    pub fn failed(&self, account: &str) {
+        self.accounts.record(&account.to_owned());
+    }
+
+    /// Forgets an account's failures after a successful log-in.
+    pub fn succeeded(&self, account: &str) {
+        self.accounts.clear(&account.to_owned());
+    }
+}
+
+/// The value of cookie `name` in the request's headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Whether the client reached us over https (directly or through a proxy that says so).
+fn is_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+/// `Set-Cookie` for a log-in session: HttpOnly, SameSite=Lax, Secure over https.
+pub fn session_cookie(token: &str, request: &HeaderMap) -> HeaderValue {
+    let secure = if is_https(request) { "; Secure" } else { "" };
+    let max_age = LOGIN_DAYS * 24 * 3600;
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// `Set-Cookie` that removes the log-in session.
+pub fn clear_session_cookie() -> HeaderValue {
+    HeaderValue::from_static("hallway_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+}
+
+/// The client's address as the socket saw it (`None` in tests without a socket).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// How the request authenticated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// A bearer token (its digest).
+    Token(String),
+    /// A log-in session cookie (its digest).
+    Session(String),
+}
+
+/// The account behind the request, if any.
+async fn identify(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Option<(Account, Credential)>, ApiError> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError::Unauthorized("use Authorization: Bearer <token>"))?;
+        let d = digest(token);
+        return match state.store.account_by_api_token(&d).await? {
+            Some(a) => Ok(Some((a, Credential::Token(d)))),
+            None => Err(ApiError::Unauthorized("the token is unknown or revoked")),
+        };
+    }
+    if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
+        let d = digest(token);
+        if let Some(a) = state.store.account_by_login(&d, state.clock.now()).await? {
+            return Ok(Some((a, Credential::Session(d))));
+        }
+    }
+    Ok(None)
+}
+
+/// An authenticated API caller; without credentials the route answers 401 problem+json.
+#[derive(Clone, Debug)]
+pub struct ApiUser {
+    /// The account.
+    pub account: Account,
+    /// How it authenticated.
+    pub credential: Credential,
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match identify(parts, state).await? {
+            Some((account, credential)) => Ok(Self {
+                account,
+                credential,
+            }),
+            None => Err(ApiError::Unauthorized(
+                "log in or send Authorization: Bearer <token>",
+            )),
+        }
+    }
+}
+
+/// The logged-in visitor of a page, if any (never rejects).
+#[derive(Clone, Debug)]
+pub struct MaybeUser(pub Option<(Account, Credential)>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match identify(parts, state).await {
+            Ok(found) => Ok(Self(found)),
+            // A page with a bad bearer header or a failing store: treat as logged out, but
+            // let a store failure surface.
+            Err(ApiError::Unauthorized(_)) => Ok(Self(None)),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// The logged-in visitor of a page; others are sent to the log-in page and back.
+#[derive(Clone, Debug)]
+pub struct PageUser {
+    /// The account.
+    pub account: Account,
+    /// The log-in session's digest (for log-out and password change).
+    pub credential: Credential,
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match MaybeUser::from_request_parts(parts, state).await? {
+            MaybeUser(Some((account, credential))) => Ok(Self {
+                account,
+                credential,
+            }),
+            MaybeUser(None) => {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                Err(
+                    Redirect::to(&format!("/login?next={}", crate::view::urlencode(next)))
+                        .into_response(),
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_digests_stable() {
+        let a = new_token();
+        assert_ne!(a, new_token());
+        assert_eq!(a.len(), 43);
+        assert_eq!(digest("x"), digest("x"));
+        assert_eq!(
+            digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn account_limits_come_before_address_limits() {
+        let limits = LoginLimits::new(3);
+        let ip: IpAddr = [10, 0, 0, 1].into();
+        for _ in 0..10 {
+            limits.failed("a@x.org");
+        }
+        assert!(
+            limits.check("a@x.org", Some(ip)).is_some(),
+            "the account is locked"
+        );
+        assert!(
+            limits.check("b@x.org", Some(ip)).is_none(),
+            "others on the address are not"
+        );
+        assert!(limits.check("c@x.org", Some(ip)).is_none());
+        assert!(limits.check("d@x.org", Some(ip)).is_none());
+        assert!(
+            limits.check("e@x.org", Some(ip)).is_some(),
+            "the address limit (3) is reached"
+        );
+        limits.succeeded("a@x.org");
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; hallway_session=tok; b=2"),
+        );
+        assert_eq!(cookie(&h, SESSION_COOKIE), Some("tok"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+}

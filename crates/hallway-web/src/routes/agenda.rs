@@ -1,0 +1,548 @@
+//! The personal agenda: `GET/PUT/DELETE /api/v1/conferences/{slug}/agenda[/{id}]` and the
+//! pages' forms (`POST /c/{slug}/agenda/{id}`, `/c/{slug}/agenda`). The rules live in the
+//! domain and the store; this module maps their outcomes to HTTP.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use hallway_domain::SessionId;
+use hallway_store::{CancelOutcome, ReserveOutcome, ReserveRequest};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::program::{ConfHeader, Loaded, SessionDto, load, parse_id, session_dto};
+use crate::AppState;
+use crate::auth::{ApiUser, PageUser};
+use crate::error::{ApiError, PageError, problem, problem_with};
+use crate::view::SessionCard;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_agenda))
+        .routes(routes!(put_agenda, delete_agenda))
+        .route("/c/{slug}/agenda", axum::routing::get(agenda_page))
+        .route("/c/{slug}/agenda/{id}", axum::routing::post(agenda_form))
+}
+
+/// A waitlisted session and the attendee's place in its queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitlistedDto {
+    session: SessionDto,
+    /// 1 = next in line.
+    position: u32,
+}
+
+/// The caller's agenda in a conference.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaDto {
+    /// Reserved sessions, by start time.
+    reserved: Vec<SessionDto>,
+    /// Sessions waited for, by start time.
+    waitlisted: Vec<WaitlistedDto>,
+}
+
+/// Options of a reservation.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AgendaBody {
+    /// Reserved sessions to drop in the same transaction, to resolve a conflict.
+    #[serde(default)]
+    replace: Vec<i64>,
+    /// Join the waitlist when the session is full.
+    #[serde(default)]
+    waitlist: bool,
+}
+
+/// The result of a reservation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgendaStatus {
+    /// `reserved` or `waitlisted`.
+    status: &'static str,
+    /// With `reserved`: seats still free (null = unlimited).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seats_left: Option<Option<u32>>,
+    /// With `waitlisted`: the place in the queue, 1 = next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    position: Option<u32>,
+}
+
+fn agenda_dto(loaded: &Loaded, agenda: &hallway_store::Agenda) -> AgendaDto {
+    let ix = loaded.index();
+    let find = |id: SessionId| loaded.sessions.iter().find(|s| s.id == id);
+    AgendaDto {
+        reserved: agenda
+            .reserved
+            .iter()
+            .filter_map(|id| find(*id))
+            .map(|s| session_dto(&ix, s))
+            .collect(),
+        waitlisted: agenda
+            .waitlisted
+            .iter()
+            .filter_map(|(id, p)| {
+                find(*id).map(|s| WaitlistedDto {
+                    session: session_dto(&ix, s),
+                    position: *p,
+                })
+            })
+            .collect(),
+    }
+}
+
+/// The caller's agenda: reserved sessions and waitlist places.
+#[utoipa::path(
+    get,
+    path = "/api/v1/conferences/{slug}/agenda",
+    tag = "agenda",
+    params(("slug" = String, Path, description = "The conference's slug")),
+    responses(
+        (status = 200, body = AgendaDto),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn get_agenda(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(slug): Path<String>,
+) -> Result<Json<AgendaDto>, ApiError> {
+    let loaded = load(&state, &slug).await?;
+    let agenda = state
+        .store
+        .agenda(loaded.detail.conference.id, user.account.id)
+        .await?;
+    Ok(Json(agenda_dto(&loaded, &agenda)))
+}
+
+/// Reserves a seat, or joins the waitlist (`waitlist: true`), or replaces overlapping
+/// sessions (`replace`) in one transaction. Refusals change nothing.
+#[utoipa::path(
+    put,
+    path = "/api/v1/conferences/{slug}/agenda/{id}",
+    tag = "agenda",
+    params(("slug" = String, Path, description = "The conference's slug"), ("id" = i64, Path, description = "The session's id")),
+    request_body(content = Option<AgendaBody>, description = "Optional; an empty body reserves without waitlist or replace"),
+    responses(
+        (status = 201, description = "Reserved", body = AgendaStatus),
+        (status = 200, description = "Already reserved", body = AgendaStatus),
+        (status = 202, description = "Waitlisted", body = AgendaStatus),
+        (status = 409, description = "`conflict` (with `conflicts`: the overlapping sessions), `full` (with `seats_left`: 0), `closed` (the session has started) or `not-reservable` (a break)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A malformed body, or `replace` names a session not reserved", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn put_agenda(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((slug, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let body: AgendaBody = if body.iter().all(u8::is_ascii_whitespace) {
+        AgendaBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::Invalid {
+            field: "body",
+            message: e.to_string(),
+        })?
+    };
+    let loaded = load(&state, &slug).await?;
+    let id = parse_id(&id, "session")?;
+    let replace: Vec<SessionId> = body.replace.iter().copied().map(SessionId::new).collect();
+    let outcome = state
+        .store
+        .reserve(&ReserveRequest {
+            conference: loaded.detail.conference.id,
+            user: user.account.id,
+            session: SessionId::new(id),
+            replace: &replace,
+            waitlist: body.waitlist,
+            now: state.clock.now(),
+        })
+        .await?;
+    Ok(reserve_response(&loaded, id, outcome))
+}
+
+fn reserve_response(loaded: &Loaded, id: i64, outcome: ReserveOutcome) -> Response {
+    let ix = loaded.index();
+    let title = |sid: SessionId| {
+        loaded
+            .sessions
+            .iter()
+            .find(|s| s.id == sid)
+            .map(|s| s.info.title.clone())
+            .unwrap_or_default()
+    };
+    match outcome {
+        ReserveOutcome::Reserved {
+            seats_left,
+            already,
+            ..
+        } => (
+            if already {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            },
+            Json(AgendaStatus {
+                status: "reserved",
+                seats_left: Some(seats_left),
+                position: None,
+            }),
+        )
+            .into_response(),
+        ReserveOutcome::Waitlisted { position, .. } => (
+            StatusCode::ACCEPTED,
+            Json(AgendaStatus {
+                status: "waitlisted",
+                seats_left: None,
+                position: Some(position),
+            }),
+        )
+            .into_response(),
+        ReserveOutcome::Conflict(ids) => {
+            let sessions: Vec<SessionDto> = ids
+                .iter()
+                .filter_map(|sid| loaded.sessions.iter().find(|s| s.id == *sid))
+                .map(|s| session_dto(&ix, s))
+                .collect();
+            let names: Vec<String> = ids
+                .iter()
+                .map(|s| format!("\u{201c}{}\u{201d}", title(*s)))
+                .collect();
+            let mut extra = serde_json::Map::new();
+            extra.insert("conflicts".into(), json!(sessions));
+            problem_with(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Overlaps your agenda",
+                format!(
+                    "It overlaps {} in your agenda; send them in `replace` to swap.",
+                    names.join(", ")
+                ),
+                None,
+                extra,
+            )
+        }
+        ReserveOutcome::Full => {
+            let mut extra = serde_json::Map::new();
+            extra.insert("seats_left".into(), json!(0));
+            problem_with(
+                StatusCode::CONFLICT,
+                "full",
+                "Session full",
+                format!(
+                    "\u{201c}{}\u{201d} has no seats left; send `waitlist: true` to queue.",
+                    title(SessionId::new(id))
+                ),
+                None,
+                extra,
+            )
+        }
+        ReserveOutcome::NotReservable => problem(
+            StatusCode::CONFLICT,
+            "not-reservable",
+            "Not reservable",
+            "Breaks are open to everyone and take no reservations.".to_owned(),
+            None,
+        ),
+        ReserveOutcome::Closed(sid) => problem(
+            StatusCode::CONFLICT,
+            "closed",
+            "Session started",
+            format!(
+                "\u{201c}{}\u{201d} has started; agendas no longer change for it.",
+                title(sid)
+            ),
+            None,
+        ),
+        ReserveOutcome::NotReserved(sid) => ApiError::Invalid {
+            field: "replace",
+            message: format!("session {sid} is not reserved in your agenda"),
+        }
+        .into_response(),
+        ReserveOutcome::NoSuchSession => {
+            ApiError::NotFound(format!("There is no session {id} in this conference."))
+                .into_response()
+        }
+    }
+}
+
+/// Leaves a session (or its waitlist); a freed seat goes to the first waiting attendee
+/// without an overlap, in the same transaction.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/conferences/{slug}/agenda/{id}",
+    tag = "agenda",
+    params(("slug" = String, Path, description = "The conference's slug"), ("id" = i64, Path, description = "The session's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "Not in the agenda, or no such session", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`closed`: the session has started", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn delete_agenda(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let loaded = load(&state, &slug).await?;
+    let id = parse_id(&id, "session")?;
+    let outcome = state
+        .store
+        .cancel(
+            loaded.detail.conference.id,
+            user.account.id,
+            SessionId::new(id),
+            state.clock.now(),
+        )
+        .await?;
+    Ok(match outcome {
+        CancelOutcome::Cancelled(_) => StatusCode::NO_CONTENT.into_response(),
+        CancelOutcome::NotInAgenda => {
+            ApiError::NotFound(format!("Session {id} is not in your agenda.")).into_response()
+        }
+        CancelOutcome::NoSuchSession => {
+            ApiError::NotFound(format!("There is no session {id} in this conference."))
+                .into_response()
+        }
+        CancelOutcome::Closed => problem(
+            StatusCode::CONFLICT,
+            "closed",
+            "Session started",
+            "The session has started; agendas no longer change for it.".to_owned(),
+            None,
+        ),
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Pages
+
+#[derive(Debug)]
+struct Waiting {
+    card: SessionCard,
+    position: u32,
+}
+
+#[derive(Debug)]
+struct NoteView {
+    message: String,
+    when: String,
+    unread: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agenda.html")]
+struct AgendaPage {
+    conf: ConfHeader,
+    name: String,
+    reserved: Vec<SessionCard>,
+    waiting: Vec<Waiting>,
+    notes: Vec<NoteView>,
+}
+
+async fn agenda_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(slug): Path<String>,
+) -> Result<AgendaPage, PageError> {
+    let loaded = load(&state, &slug).await?;
+    let c = loaded.detail.conference.id;
+    let agenda = state.store.agenda(c, user.account.id).await?;
+    let notes = state.store.notifications(c, user.account.id, 20).await?;
+    state
+        .store
+        .mark_notifications_read(c, user.account.id, state.clock.now())
+        .await?;
+    let ix = loaded.index();
+    let now = state.clock.now();
+    let tz = loaded.detail.conference.info.time_zone;
+    let find = |id: SessionId| loaded.sessions.iter().find(|s| s.id == id);
+    Ok(AgendaPage {
+        conf: ConfHeader::new(&loaded.detail.conference),
+        name: user.account.name.clone(),
+        reserved: agenda
+            .reserved
+            .iter()
+            .filter_map(|id| find(*id))
+            .map(|s| ix.card(s, now))
+            .collect(),
+        waiting: agenda
+            .waitlisted
+            .iter()
+            .filter_map(|(id, p)| {
+                find(*id).map(|s| Waiting {
+                    card: ix.card(s, now),
+                    position: *p,
+                })
+            })
+            .collect(),
+        notes: notes
+            .into_iter()
+            .map(|n| NoteView {
+                message: n.message,
+                when: crate::view::clock_time(tz, n.created_at),
+                unread: !n.read,
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct AgendaForm {
+    /// `add`, `waitlist`, `replace` or `remove`.
+    action: String,
+    /// With `replace`: the session ids to drop, comma-separated.
+    #[serde(default)]
+    replace: String,
+    /// Where to go afterwards (a local path).
+    #[serde(default)]
+    next: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "agenda_result.html")]
+struct ResultPage {
+    conf: ConfHeader,
+    card: SessionCard,
+    heading: String,
+    detail: String,
+    /// Offer to join the waitlist.
+    offer_waitlist: bool,
+    /// Offer to replace these (comma-separated ids) and their cards.
+    replace: String,
+    conflicts: Vec<SessionCard>,
+    next: String,
+}
+
+async fn agenda_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((slug, id)): Path<(String, String)>,
+    Form(f): Form<AgendaForm>,
+) -> Result<Response, PageError> {
+    let loaded = load(&state, &slug).await?;
+    let id = parse_id(&id, "session")?;
+    let sid = SessionId::new(id);
+    let session = loaded
+        .sessions
+        .iter()
+        .find(|s| s.id == sid)
+        .ok_or_else(|| {
+            PageError::NotFound(format!("There is no session {id} in this conference."))
+        })?;
+    let next = if f.next.starts_with('/') && !f.next.starts_with("//") {
+        f.next.clone()
+    } else {
+        format!("/c/{slug}/sessions/{id}")
+    };
+    let now = state.clock.now();
+    let conference = loaded.detail.conference.id;
+    let ix = loaded.index();
+    let page = |heading: &str, detail: String, offer_waitlist: bool, conflicts: Vec<SessionId>| {
+        ResultPage {
+            conf: ConfHeader::new(&loaded.detail.conference),
+            card: ix.card(session, now),
+            heading: heading.to_owned(),
+            detail,
+            offer_waitlist,
+            replace: conflicts
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            conflicts: conflicts
+                .iter()
+                .filter_map(|c| loaded.sessions.iter().find(|s| s.id == *c))
+                .map(|s| ix.card(s, now))
+                .collect(),
+            next: next.clone(),
+        }
+    };
+    if f.action == "remove" {
+        let outcome = state
+            .store
+            .cancel(conference, user.account.id, sid, now)
+            .await?;
+        return Ok(match outcome {
+            CancelOutcome::Cancelled(_) | CancelOutcome::NotInAgenda => {
+                Redirect::to(&next).into_response()
+            }
+            CancelOutcome::Closed => (
+                StatusCode::CONFLICT,
+                page(
+                    "Too late to change",
+                    "This session has started; your agenda no longer changes for it.".into(),
+                    false,
+                    vec![],
+                ),
+            )
+                .into_response(),
+            CancelOutcome::NoSuchSession => {
+                PageError::NotFound("No such session.".into()).into_response()
+            }
+        });
+    }
+    let replace: Vec<SessionId> = if f.action == "replace" {
+        f.replace
+            .split(',')
+            .filter_map(|s| s.trim().parse::<i64>().ok())
+            .map(SessionId::new)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let outcome = state
+        .store
+        .reserve(&ReserveRequest {
+            conference,
+            user: user.account.id,
+            session: sid,
+            replace: &replace,
+            waitlist: f.action == "waitlist",
+            now,
+        })
+        .await?;
+    Ok(match outcome {
+        ReserveOutcome::Reserved { .. } | ReserveOutcome::Waitlisted { .. } => Redirect::to(&next).into_response(),
+        ReserveOutcome::Conflict(ids) => (
+            StatusCode::CONFLICT,
+            page(
+                "It overlaps your agenda",
+                "You already have a seat in a session at the same time. Replace it with this one (both changes happen together, or neither), or keep your agenda as it is.".into(),
+                false,
+                ids,
+            ),
+        )
+            .into_response(),
+        ReserveOutcome::Full => (
+            StatusCode::CONFLICT,
+            page("This session is full", "Every seat is taken. Join the waitlist: when a seat frees up, the first person waiting who has no overlapping session gets it, and you are told.".into(), true, vec![]),
+        )
+            .into_response(),
+        ReserveOutcome::Closed(_) => (
+            StatusCode::CONFLICT,
+            page("Too late to change", "A session involved has started; agendas no longer change for it.".into(), false, vec![]),
+        )
+            .into_response(),
+        ReserveOutcome::NotReservable => (
+            StatusCode::CONFLICT,
+            page("No reservation needed", "Breaks are open to everyone.".into(), false, vec![]),
+        )
+            .into_response(),
+        ReserveOutcome::NotReserved(_) => (
+            StatusCode::CONFLICT,
+            page("Your agenda changed", "A session to replace is no longer in your agenda; nothing was changed.".into(), false, vec![]),
+        )
+            .into_response(),
+        ReserveOutcome::NoSuchSession => PageError::NotFound("No such session.".into()).into_response(),
+    })
+}

@@ -1,0 +1,143 @@
+//! Organizer tools that the agenda depends on: changing a session's capacity (API and the
+//! form on the session page). Only a conference's organizers and site admins may.
+
+use axum::Json;
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::Redirect;
+use hallway_domain::account::Role;
+use hallway_domain::{Capacity, ConferenceId, SessionId};
+use hallway_store::Account;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::program::{load, parse_id};
+use crate::AppState;
+use crate::auth::{ApiUser, PageUser};
+use crate::error::{ApiError, PageError};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(set_capacity)).route(
+        "/c/{slug}/sessions/{id}/capacity",
+        axum::routing::post(capacity_form),
+    )
+}
+
+/// Whether `account` may organize `conference`.
+pub async fn is_organizer(
+    state: &AppState,
+    conference: ConferenceId,
+    account: &Account,
+) -> Result<bool, ApiError> {
+    Ok(account.is_admin
+        || state
+            .store
+            .roles(conference, account.id)
+            .await?
+            .contains(&Role::Organizer))
+}
+
+/// A new capacity.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CapacityBody {
+    /// Seats (1 to 1,000,000), or null to use the room's capacity again.
+    capacity: Option<i64>,
+}
+
+/// The capacity after the change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CapacityResult {
+    /// The session's capacity now (null = unlimited).
+    capacity: Option<u32>,
+    /// How many waiting attendees got a seat because of the change.
+    promoted: usize,
+}
+
+async fn apply(
+    state: &AppState,
+    account: &Account,
+    slug: &str,
+    id: &str,
+    capacity: Option<i64>,
+) -> Result<CapacityResult, ApiError> {
+    let loaded = load(state, slug).await?;
+    let conference = loaded.detail.conference.id;
+    if !is_organizer(state, conference, account).await? {
+        return Err(ApiError::Forbidden(
+            "only this conference's organizers may change capacities".to_owned(),
+        ));
+    }
+    let id = parse_id(id, "session")?;
+    let capacity = capacity
+        .map(|c| {
+            Capacity::new(c).map_err(|e| ApiError::Invalid {
+                field: "capacity",
+                message: e.to_string(),
+            })
+        })
+        .transpose()?;
+    let promoted = state
+        .store
+        .set_session_capacity(conference, SessionId::new(id), capacity, state.clock.now())
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("There is no session {id} in {slug}.")))?;
+    let now = state.store.session(conference, SessionId::new(id)).await?;
+    Ok(CapacityResult {
+        capacity: now.and_then(|s| s.seats.capacity()).map(Capacity::get),
+        promoted: promoted.len(),
+    })
+}
+
+/// Changes a session's capacity (organizers). Raising it promotes waiting attendees at once;
+/// lowering it below the seats taken keeps everyone in and admits nobody new until the count
+/// is below the new capacity.
+#[utoipa::path(
+    put,
+    path = "/api/v1/conferences/{slug}/sessions/{id}/capacity",
+    tag = "organizing",
+    params(("slug" = String, Path, description = "The conference's slug"), ("id" = i64, Path, description = "The session's id")),
+    request_body = CapacityBody,
+    responses(
+        (status = 200, body = CapacityResult),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn set_capacity(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((slug, id)): Path<(String, String)>,
+    Json(body): Json<CapacityBody>,
+) -> Result<(StatusCode, Json<CapacityResult>), ApiError> {
+    Ok((
+        StatusCode::OK,
+        Json(apply(&state, &user.account, &slug, &id, body.capacity).await?),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct CapacityForm {
+    /// Empty: the room's capacity.
+    capacity: String,
+}
+
+async fn capacity_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((slug, id)): Path<(String, String)>,
+    Form(f): Form<CapacityForm>,
+) -> Result<Redirect, PageError> {
+    let capacity = match f.capacity.trim() {
+        "" => None,
+        n => Some(n.parse::<i64>().unwrap_or(0)),
+    };
+    match apply(&state, &user.account, &slug, &id, capacity).await {
+        Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/sessions/{id}"))),
+        Err(ApiError::Invalid { message, .. }) => Err(PageError::Invalid(message)),
+        Err(ApiError::Forbidden(m)) => Err(PageError::Forbidden(m)),
+        Err(e) => Err(PageError::from(e)),
+    }
+}
