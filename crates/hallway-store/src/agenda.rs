@@ -119,6 +119,9 @@ pub struct Notification {
     pub read: bool,
 }
 
+/// id, kind, session, message, created_at, read_at.
+type NotificationRow = (i64, String, Option<i64>, String, i64, Option<i64>);
+
 /// Internal result of one attempt: `Retry` restarts the transaction.
 enum Attempt<T> {
     Done(T),
@@ -267,6 +270,17 @@ impl Store {
 
     async fn reserve_once(&self, req: &ReserveRequest<'_>) -> Result<Attempt<ReserveOutcome>> {
         let (begin, lock) = write_sql(self.backend());
+        // On PostgreSQL the session row is locked for the whole transaction, so that joins of
+        // one waitlist are serialised: the id order is the commit order and the position
+        // answered is final. (SQLite's BEGIN IMMEDIATE serialises all writers already.)
+        let target_sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT starts_at, ends_at, kind, capacity, reserved FROM sessions WHERE id = $1 AND conference_id = $2"
+            }
+            Backend::Postgres => {
+                "SELECT starts_at, ends_at, kind, capacity, reserved FROM sessions WHERE id = $1 AND conference_id = $2 FOR UPDATE"
+            }
+        };
         let conference = req.conference.get();
         let user = req.user.get();
         let session = req.session.get();
@@ -279,9 +293,7 @@ impl Store {
                 .await?
                 .unwrap_or(0);
             let grace = u32::try_from(grace).unwrap_or(0);
-            let target: Option<(i64, i64, String, Option<i64>, i64)> = sqlx::query_as(
-                "SELECT starts_at, ends_at, kind, capacity, reserved FROM sessions WHERE id = $1 AND conference_id = $2",
-            )
+            let target: Option<(i64, i64, String, Option<i64>, i64)> = sqlx::query_as(target_sql)
             .bind(session)
             .bind(conference)
             .fetch_optional(&mut *tx)
@@ -563,7 +575,7 @@ impl Store {
         user: UserId,
         limit: u32,
     ) -> Result<Vec<Notification>> {
-        let rows: Vec<(i64, String, Option<i64>, String, i64, Option<i64>)> = on_pool!(self, pool => {
+        let rows: Vec<NotificationRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT id, kind, session_id, message, created_at, read_at FROM notifications \
                  WHERE conference_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT $3",

@@ -16,7 +16,7 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     child: Child,
-    _db: TestDb,
+    db: TestDb,
 }
 
 impl TestApp {
@@ -33,6 +33,9 @@ impl TestApp {
             .arg("--db")
             .arg(db.url_string())
             .env("HALLWAY_LOG", "warn")
+            // Cheap password hashing: tests sign up hundreds of attendees.
+            .env("HALLWAY_ARGON2_MEMORY_KIB", "64")
+            .env("HALLWAY_ARGON2_PASSES", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
@@ -56,8 +59,136 @@ impl TestApp {
             base,
             client: reqwest::Client::new(),
             child,
-            _db: db,
+            db,
         }
+    }
+
+    /// The database behind the server, to check invariants directly.
+    pub async fn store(&self) -> hallway_store::Store {
+        self.db.store().await
+    }
+
+    /// Kills the server with SIGKILL (no chance to clean up) and answers its database.
+    pub async fn kill9(mut self) -> TestDb {
+        self.child.start_kill().expect("sending SIGKILL");
+        self.child
+            .wait()
+            .await
+            .expect("waiting for the killed server");
+        self.db
+    }
+
+    /// Signs up a new attendee; answers their bearer token.
+    pub async fn signup(&self, email: &str) -> String {
+        let r = self
+            .client
+            .post(self.url("/api/v1/auth/signup"))
+            .json(&serde_json::json!({"email": email, "password": "correct horse battery", "name": email}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "signing up {email}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Signs up `n` attendees concurrently; answers their tokens in order.
+    pub async fn signup_many(&self, prefix: &str, n: usize) -> Vec<String> {
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..n {
+            let client = self.client.clone();
+            let url = self.url("/api/v1/auth/signup");
+            let prefix = prefix.to_owned();
+            set.spawn(async move {
+                let r = client
+                    .post(url)
+                    .json(&serde_json::json!({"email": format!("{prefix}{i}@test.invalid"), "password": "correct horse battery", "name": format!("Attendee {i}")}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 201);
+                let v: serde_json::Value = r.json().await.unwrap();
+                (i, v["token"].as_str().unwrap().to_owned())
+            });
+        }
+        let mut tokens = vec![String::new(); n];
+        while let Some(done) = set.join_next().await {
+            let (i, t) = done.unwrap();
+            tokens[i] = t;
+        }
+        tokens
+    }
+
+    /// An organizer of the demo conference, made with `hallway user add`; answers a token.
+    pub async fn organizer(&self) -> String {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hallway"))
+            .args([
+                "user",
+                "add",
+                "--email",
+                "org@test.invalid",
+                "--role",
+                "organizer",
+                "--conference",
+                "demo",
+                "--db",
+            ])
+            .arg(self.db.url_string())
+            .env("HALLWAY_ARGON2_MEMORY_KIB", "64")
+            .env("HALLWAY_ARGON2_PASSES", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"organizer password\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "user add failed");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("is organizer of demo"));
+        let r = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(
+                &serde_json::json!({"email": "org@test.invalid", "password": "organizer password"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = r.json().await.unwrap();
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// `PUT` (or `DELETE` with `body: None` and `delete: true`) with a bearer token;
+    /// answers the status and the JSON body (Null when empty).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        let json = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
+        (status, json)
     }
 
     pub fn url(&self, path: &str) -> String {
