@@ -4,5 +4,6 @@
 
 pub mod directory;
 mod error;
+pub mod ical;
 
 pub use error::{ParseError, ParseErrorKind};

@@ -12,6 +12,7 @@ mod agenda;
 mod directory;
 mod people;
 mod program;
+mod reminders;
 mod url;
 
 use std::str::FromStr;
@@ -25,6 +26,7 @@ pub use accounts::{Account, TokenInfo};
 pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome, ReserveRequest};
 pub use people::NewAttendee;
 pub use program::ConferenceDetail;
+pub use reminders::{MAX_REMINDER_MINUTES, Reminder};
 pub use url::{Backend, DatabaseUrl, UrlError};
 
 /// What went wrong in the store, reduced to what callers branch on.

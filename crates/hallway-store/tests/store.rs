@@ -318,3 +318,143 @@ store_test!(
             .unwrap();
     }
 );
+
+store_test!(
+    each_reminder_is_claimed_once_however_many_race,
+    |store| async move {
+        use hallway_store::{ReserveOutcome, ReserveRequest};
+        let conf = store
+            .insert_program(&program("rem"), Utc::now())
+            .await
+            .unwrap();
+        let sessions = store.sessions(conf).await.unwrap();
+        let keynote = sessions[0].id; // 08:00-09:00 UTC on 2026-11-22
+        let people: Vec<NewAttendee> = (0..30)
+            .map(|i| NewAttendee {
+                email: format!("r{i}@x.org"),
+                name: "R".into(),
+            })
+            .collect();
+        let users = store
+            .insert_attendees(conf, &people, Utc::now())
+            .await
+            .unwrap();
+        let early = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        for u in &users {
+            let out = store
+                .reserve(&ReserveRequest {
+                    conference: conf,
+                    user: *u,
+                    session: keynote,
+                    replace: &[],
+                    waitlist: false,
+                    now: early,
+                })
+                .await
+                .unwrap();
+            assert!(matches!(out, ReserveOutcome::Reserved { .. }), "{out:?}");
+        }
+        // One attendee turned reminders off; one wants them 30 minutes ahead.
+        store.set_reminder_minutes(users[0], None).await.unwrap();
+        store
+            .set_reminder_minutes(users[1], Some(30))
+            .await
+            .unwrap();
+        let at = |h, m| Utc.with_ymd_and_hms(2026, 11, 22, h, m, 0).unwrap();
+        // 07:40: only the 30-minute one is due.
+        let first = store.claim_due_reminders(at(7, 40), "live").await.unwrap();
+        assert_eq!(
+            first.iter().map(|r| r.user).collect::<Vec<_>>(),
+            vec![users[1]]
+        );
+        // 07:52: everyone else with reminders on is due; four claimers race for them.
+        let (a, b, c, d) = tokio::join!(
+            store.claim_due_reminders(at(7, 52), "live"),
+            store.claim_due_reminders(at(7, 52), "live"),
+            store.claim_due_reminders(at(7, 52), "live"),
+            store.claim_due_reminders(at(7, 52), "live"),
+        );
+        let mut all: Vec<_> = [a.unwrap(), b.unwrap(), c.unwrap(), d.unwrap()].concat();
+        all.sort_by_key(|r| r.user);
+        assert_eq!(
+            all.len(),
+            28,
+            "every due reminder once: 30 minus the one off and the one sent"
+        );
+        all.dedup_by_key(|r| r.user);
+        assert_eq!(all.len(), 28, "no reminder twice");
+        assert!(all.iter().all(|r| r.user != users[0] && r.user != users[1]));
+        // Nothing is due twice, and nothing after the start.
+        assert!(
+            store
+                .claim_due_reminders(at(7, 55), "live")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            store
+                .claim_due_reminders(at(8, 0), "live")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let notes = store.notifications(conf, users[5], 10).await.unwrap();
+        assert_eq!(notes.len(), 1);
+        assert_eq!(notes[0].kind, "reminder");
+        assert!(
+            notes[0].message.contains("starts in 8 min"),
+            "{}",
+            notes[0].message
+        );
+    }
+);
+
+store_test!(
+    calendar_keys_are_stable_until_regenerated,
+    |store| async move {
+        let conf = store
+            .insert_program(&program("cal"), Utc::now())
+            .await
+            .unwrap();
+        let ids = store
+            .insert_attendees(
+                conf,
+                &[NewAttendee {
+                    email: "k@x.org".into(),
+                    name: "K".into(),
+                }],
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        let key = store.calendar_key(ids[0], "first").await.unwrap();
+        assert_eq!(key, "first");
+        assert_eq!(
+            store.calendar_key(ids[0], "second").await.unwrap(),
+            "first",
+            "kept"
+        );
+        assert_eq!(
+            store
+                .user_by_calendar_key("first")
+                .await
+                .unwrap()
+                .map(|u| u.0),
+            Some(ids[0])
+        );
+        store
+            .regenerate_calendar_key(ids[0], "third")
+            .await
+            .unwrap();
+        assert!(store.user_by_calendar_key("first").await.unwrap().is_none());
+        assert_eq!(
+            store
+                .user_by_calendar_key("third")
+                .await
+                .unwrap()
+                .map(|u| u.1),
+            Some(Some(10))
+        );
+    }
+);

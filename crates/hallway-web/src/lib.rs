@@ -8,6 +8,7 @@ mod assets;
 pub mod auth;
 mod clock;
 mod error;
+pub mod live;
 mod openapi;
 mod routes;
 mod telemetry;
@@ -33,6 +34,7 @@ pub struct AppState {
     featured: Option<Slug>,
     hash_cost: auth::HashCost,
     limits: Arc<auth::LoginLimits>,
+    live: live::Bus,
 }
 
 impl AppState {
@@ -46,7 +48,13 @@ impl AppState {
             featured,
             hash_cost: auth::HashCost::from_env(),
             limits: Arc::new(auth::LoginLimits::from_env()),
+            live: live::Bus::default(),
         }
+    }
+
+    /// The live-event bus (to shut streams down, or to run the reminder scheduler).
+    pub fn live(&self) -> &live::Bus {
+        &self.live
     }
 }
 

@@ -216,7 +216,8 @@ impl SessionCard {
     }
 }
 
-fn seat_state(s: &Session) -> &'static str {
+/// The seat state of a session as a word: `open`, `filling`, `full`, `unlimited`.
+pub fn seat_state(s: &Session) -> &'static str {
     match s.seats.state() {
         SeatState::Unlimited => "unlimited",
         SeatState::Open => "open",

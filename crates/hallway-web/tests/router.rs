@@ -178,3 +178,146 @@ async fn healthz_reports_the_database() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("\"database\":\"ok\""));
 }
+
+mod live {
+    use super::*;
+    use futures_util::StreamExt;
+    use hallway_store::{NewAttendee, ReserveRequest};
+
+    /// Reads SSE text from `body` until `needle` shows up (or fails after 10 s).
+    async fn read_until(body: Body, needle: &str) -> String {
+        let mut stream = body.into_data_stream();
+        let mut seen = String::new();
+        let found = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while let Some(chunk) = stream.next().await {
+                seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+                if seen.contains(needle) {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        assert!(
+            matches!(found, Ok(true)),
+            "never saw {needle:?} in {seen:?}"
+        );
+        seen
+    }
+
+    #[tokio::test]
+    async fn reminders_and_seat_counts_arrive_on_the_live_stream() {
+        let db = TestDb::sqlite();
+        let store = db.store().await;
+        let conference = store.insert_program(&program(), at(7, 0)).await.unwrap();
+        let users = store
+            .insert_attendees(
+                conference,
+                &[NewAttendee {
+                    email: "live@x.org".into(),
+                    name: "Live".into(),
+                }],
+                at(7, 0),
+            )
+            .await
+            .unwrap();
+        let token = hallway_web::auth::new_token();
+        store
+            .create_api_token(
+                users[0],
+                &hallway_web::auth::digest(&token),
+                "test",
+                at(7, 0),
+            )
+            .await
+            .unwrap();
+        let keynote = store.sessions(conference).await.unwrap()[0].id;
+        store
+            .reserve(&ReserveRequest {
+                conference,
+                user: users[0],
+                session: keynote,
+                replace: &[],
+                waitlist: false,
+                now: at(7, 0),
+            })
+            .await
+            .unwrap();
+        // The clock says 08:52: the 09:00 keynote is eight minutes away, inside the default
+        // ten-minute lead time. No test waits for real time.
+        let state = AppState::new(store, Arc::new(FixedClock(at(8, 52))), None);
+        let router = app(state.clone());
+        let mine = router
+            .clone()
+            .oneshot(
+                Request::get("/api/v1/conferences/mini/live")
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(mine.status(), StatusCode::OK);
+        assert_eq!(mine.headers()["content-type"], "text/event-stream");
+        let public = router
+            .clone()
+            .oneshot(
+                Request::get("/api/v1/conferences/mini/live")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+
+        assert_eq!(hallway_web::live::deliver_due_reminders(&state).await, 1);
+        assert_eq!(
+            hallway_web::live::deliver_due_reminders(&state).await,
+            0,
+            "once only"
+        );
+        let text = read_until(mine.into_body(), "event: reminder").await;
+        assert!(
+            text.contains("Morning keynote") && text.contains("starts in 8 min"),
+            "{text}"
+        );
+
+        // A seat taken by someone shows on every stream, private or not.
+        let r = router
+            .clone()
+            .oneshot(
+                Request::delete(format!("/api/v1/conferences/mini/agenda/{keynote}"))
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let text = read_until(public.into_body(), "event: seats").await;
+        assert!(text.contains("\"seats_left\":100"), "{text}");
+        assert!(!text.contains("event: reminder"), "reminders are private");
+    }
+
+    #[tokio::test]
+    async fn shutting_the_bus_down_ends_the_streams() {
+        let db = TestDb::sqlite();
+        let store = db.store().await;
+        store.insert_program(&program(), at(7, 0)).await.unwrap();
+        let state = AppState::new(store, Arc::new(FixedClock(at(7, 0))), None);
+        let r = app(state.clone())
+            .oneshot(
+                Request::get("/api/v1/conferences/mini/live")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        state.live().shut_down();
+        let mut stream = r.into_body().into_data_stream();
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+            while stream.next().await.is_some() {}
+        })
+        .await;
+        assert!(ended.is_ok(), "the stream kept going after shutdown");
+    }
+}

@@ -245,6 +245,11 @@ async fn run_server(
         .with_context(|| format!("listening on {listen}"))?;
     let address = listener.local_addr().context("reading the bound address")?;
     let state = AppState::new(store.clone(), Arc::new(SystemClock), featured);
+    let bus = state.live().clone();
+    let scheduler = tokio::spawn(hallway_web::live::run_reminders(
+        state.clone(),
+        std::time::Duration::from_secs(15),
+    ));
     let app = hallway_web::app(state);
     tracing::info!(%address, backend = ?store.backend(), "serving");
     // The address on stdout, alone on its line, so scripts and tests can read it.
@@ -252,9 +257,16 @@ async fn run_server(
     {
         println!("hallway is serving at http://{address}/");
     }
-    hallway_web::serve(listener, app, shutdown_signal())
+    // On Ctrl-C or SIGTERM: end the live streams (they would hold the shutdown open) and
+    // the reminder scheduler, then let requests in flight finish.
+    let shutdown = async move {
+        shutdown_signal().await;
+        bus.shut_down();
+    };
+    hallway_web::serve(listener, app, shutdown)
         .await
         .context("serving")?;
+    let _ = scheduler.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

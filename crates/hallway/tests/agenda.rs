@@ -731,3 +731,126 @@ server_test!(
         assert_eq!(r.headers()["location"], "/login?next=/c/demo/agenda");
     }
 );
+
+server_test!(
+    the_calendar_feed_carries_the_agenda_with_alarms,
+    |app| async move {
+        let (a, _, later) = day_two_talks(&app).await;
+        let browser = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = browser
+            .post(app.url("/signup"))
+            .form(&[
+                ("email", "cal@test.invalid"),
+                ("password", "correct horse battery"),
+                ("name", "Cal"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        for s in [a, later] {
+            let r = browser
+                .post(app.url(&format!("/c/demo/agenda/{s}")))
+                .form(&[("action", "add")])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303);
+        }
+        // Twenty minutes ahead instead of ten.
+        let r = browser
+            .post(app.url("/c/demo/agenda/reminders"))
+            .form(&[("minutes", "20")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let page = browser
+            .get(app.url("/c/demo/agenda"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let start = page.find("/c/demo/agenda.ics?key=").unwrap();
+        let url = page[start..].split('"').next().unwrap().to_owned();
+
+        // The feed needs no log-in: the key is the credential.
+        let feed = app.get(&url).await;
+        assert_eq!(feed.status(), 200);
+        assert!(
+            feed.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/calendar")
+        );
+        let ics = feed.text().await.unwrap();
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
+        assert_eq!(ics.matches("BEGIN:VALARM").count(), 2);
+        assert!(
+            ics.contains("TRIGGER:-PT1200S") || ics.contains("TRIGGER:-PT20M"),
+            "{ics}"
+        );
+        assert!(ics.contains(&format!("UID:session-{a}@")));
+
+        // Reminders off: no alarms. A new link: the old one stops working.
+        browser
+            .post(app.url("/c/demo/agenda/reminders"))
+            .form(&[("minutes", "")])
+            .send()
+            .await
+            .unwrap();
+        assert!(!app.get(&url).await.text().await.unwrap().contains("VALARM"));
+        browser
+            .post(app.url("/c/demo/agenda/calendar-key"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(app.get(&url).await.status(), 404);
+        assert_eq!(
+            app.get("/c/demo/agenda.ics?key=nonsense").await.status(),
+            404
+        );
+    }
+);
+
+server_test!(organizers_set_the_grace_period, |app| async move {
+    let organizer = app.organizer().await;
+    let attendee = app.signup("grace@test.invalid").await;
+    let path = "/api/v1/conferences/demo/settings";
+    let (s, b) = app
+        .call(
+            Method::PUT,
+            path,
+            &organizer,
+            Some(json!({"agenda_grace_minutes": 15})),
+        )
+        .await;
+    assert_eq!((s, b["agenda_grace_minutes"].as_u64()), (200, Some(15)));
+    let (s, b) = app
+        .call(
+            Method::PUT,
+            path,
+            &organizer,
+            Some(json!({"agenda_grace_minutes": 999})),
+        )
+        .await;
+    assert_eq!(
+        (s, b["field"].as_str()),
+        (400, Some("agenda_grace_minutes"))
+    );
+    let (s, _) = app
+        .call(
+            Method::PUT,
+            path,
+            &attendee,
+            Some(json!({"agenda_grace_minutes": 0})),
+        )
+        .await;
+    assert_eq!(s, 403);
+});

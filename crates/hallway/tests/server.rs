@@ -372,7 +372,11 @@ server_test!(operations_endpoints_answer, |app| async move {
 async fn sigterm_stops_the_server_cleanly() {
     let app = common::TestApp::demo(hallway_store::testing::TestDb::sqlite()).await;
     app.json("/healthz").await;
+    // An open live stream must not hold the shutdown up.
+    let live = app.get("/api/v1/conferences/demo/live").await;
+    assert_eq!(live.status(), 200);
     let status = app.terminate().await;
+    drop(live);
     assert!(status.success(), "{status:?}");
 }
 

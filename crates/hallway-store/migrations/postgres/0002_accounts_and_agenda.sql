@@ -3,6 +3,13 @@
 
 ALTER TABLE users ADD COLUMN is_admin BIGINT NOT NULL DEFAULT 0;
 
+-- Minutes before a reserved session at which the attendee is reminded; NULL = no reminders.
+ALTER TABLE users ADD COLUMN reminder_minutes BIGINT DEFAULT 10;
+
+-- The secret in the attendee's calendar feed URL (a read-only capability; regenerable).
+ALTER TABLE users ADD COLUMN calendar_key TEXT;
+CREATE UNIQUE INDEX users_calendar_key ON users (calendar_key);
+
 -- Minutes after a session's start during which attendees may still change their agenda.
 ALTER TABLE conferences ADD COLUMN agenda_grace_minutes BIGINT NOT NULL DEFAULT 5;
 
@@ -52,3 +59,15 @@ CREATE TABLE notifications (
     read_at       BIGINT
 );
 CREATE INDEX notifications_user ON notifications (conference_id, user_id, id);
+
+-- Reminders claimed for delivery: the primary key makes each (attendee, session, channel)
+-- deliverable once, whatever number of server instances race for it (invariant 4).
+CREATE TABLE reminders_sent (
+    user_id       BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    session_id    BIGINT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    channel       TEXT NOT NULL,
+    conference_id BIGINT NOT NULL REFERENCES conferences (id) ON DELETE CASCADE,
+    sent_at       BIGINT NOT NULL,
+    PRIMARY KEY (user_id, session_id, channel)
+);
+CREATE INDEX sessions_starts_at ON sessions (starts_at);

@@ -3,6 +3,13 @@
 
 ALTER TABLE users ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
 
+-- Minutes before a reserved session at which the attendee is reminded; NULL = no reminders.
+ALTER TABLE users ADD COLUMN reminder_minutes INTEGER DEFAULT 10;
+
+-- The secret in the attendee's calendar feed URL (a read-only capability; regenerable).
+ALTER TABLE users ADD COLUMN calendar_key TEXT;
+CREATE UNIQUE INDEX users_calendar_key ON users (calendar_key);
+
 -- Minutes after a session's start during which attendees may still change their agenda.
 ALTER TABLE conferences ADD COLUMN agenda_grace_minutes INTEGER NOT NULL DEFAULT 5;
 
@@ -52,3 +59,15 @@ CREATE TABLE notifications (
     read_at       INTEGER
 );
 CREATE INDEX notifications_user ON notifications (conference_id, user_id, id);
+
+-- Reminders claimed for delivery: the primary key makes each (attendee, session, channel)
+-- deliverable once, whatever number of server instances race for it (invariant 4).
+CREATE TABLE reminders_sent (
+    user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    session_id    INTEGER NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    channel       TEXT NOT NULL,
+    conference_id INTEGER NOT NULL REFERENCES conferences (id) ON DELETE CASCADE,
+    sent_at       INTEGER NOT NULL,
+    PRIMARY KEY (user_id, session_id, channel)
+);
+CREATE INDEX sessions_starts_at ON sessions (starts_at);

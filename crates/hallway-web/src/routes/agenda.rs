@@ -27,8 +27,48 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_agenda))
         .routes(routes!(put_agenda, delete_agenda))
+        .routes(routes!(live))
+        .routes(routes!(get_reminders, put_reminders))
         .route("/c/{slug}/agenda", axum::routing::get(agenda_page))
+        .route("/c/{slug}/agenda.ics", axum::routing::get(calendar_feed))
+        .route(
+            "/c/{slug}/agenda/reminders",
+            axum::routing::post(reminders_form),
+        )
+        .route(
+            "/c/{slug}/agenda/calendar-key",
+            axum::routing::post(calendar_key_form),
+        )
         .route("/c/{slug}/agenda/{id}", axum::routing::post(agenda_form))
+}
+
+/// The feed URL of `user` for conference `slug` (made on first use).
+async fn calendar_url(
+    state: &AppState,
+    slug: &str,
+    user: hallway_domain::UserId,
+) -> Result<String, ApiError> {
+    let key = state
+        .store
+        .calendar_key(user, &crate::auth::new_token())
+        .await?;
+    Ok(format!("/c/{slug}/agenda.ics?key={key}"))
+}
+
+/// Publishes what a change did: new seat counts of `sessions` and each promotion.
+async fn announce(
+    state: &AppState,
+    loaded: &Loaded,
+    sessions: &[SessionId],
+    promoted: &[hallway_store::Promotion],
+) {
+    let conference = loaded.detail.conference.id;
+    let mut all: Vec<SessionId> = sessions.to_vec();
+    all.extend(promoted.iter().map(|p| p.session));
+    all.sort();
+    all.dedup();
+    crate::live::publish_seats(state, conference, &all).await;
+    crate::live::publish_promotions(state, conference, promoted).await;
 }
 
 /// A waitlisted session and the attendee's place in its queue.
@@ -46,6 +86,8 @@ pub struct AgendaDto {
     reserved: Vec<SessionDto>,
     /// Sessions waited for, by start time.
     waitlisted: Vec<WaitlistedDto>,
+    /// The personal calendar feed (iCalendar, with reminders), path with its secret key.
+    calendar_url: String,
 }
 
 /// Options of a reservation.
@@ -73,7 +115,7 @@ pub struct AgendaStatus {
     position: Option<u32>,
 }
 
-fn agenda_dto(loaded: &Loaded, agenda: &hallway_store::Agenda) -> AgendaDto {
+fn agenda_dto(loaded: &Loaded, agenda: &hallway_store::Agenda, calendar_url: String) -> AgendaDto {
     let ix = loaded.index();
     let find = |id: SessionId| loaded.sessions.iter().find(|s| s.id == id);
     AgendaDto {
@@ -93,6 +135,7 @@ fn agenda_dto(loaded: &Loaded, agenda: &hallway_store::Agenda) -> AgendaDto {
                 })
             })
             .collect(),
+        calendar_url,
     }
 }
 
@@ -118,7 +161,8 @@ async fn get_agenda(
         .store
         .agenda(loaded.detail.conference.id, user.account.id)
         .await?;
-    Ok(Json(agenda_dto(&loaded, &agenda)))
+    let url = calendar_url(&state, &slug, user.account.id).await?;
+    Ok(Json(agenda_dto(&loaded, &agenda, url)))
 }
 
 /// Reserves a seat, or joins the waitlist (`waitlist: true`), or replaces overlapping
@@ -167,6 +211,16 @@ async fn put_agenda(
             now: state.clock.now(),
         })
         .await?;
+    if let ReserveOutcome::Reserved {
+        already: false,
+        promoted,
+        ..
+    } = &outcome
+    {
+        let mut changed = replace.clone();
+        changed.push(SessionId::new(id));
+        announce(&state, &loaded, &changed, promoted).await;
+    }
     Ok(reserve_response(&loaded, id, outcome))
 }
 
@@ -304,6 +358,9 @@ async fn delete_agenda(
             state.clock.now(),
         )
         .await?;
+    if let CancelOutcome::Cancelled(promoted) = &outcome {
+        announce(&state, &loaded, &[SessionId::new(id)], promoted).await;
+    }
     Ok(match outcome {
         CancelOutcome::Cancelled(_) => StatusCode::NO_CONTENT.into_response(),
         CancelOutcome::NotInAgenda => {
@@ -344,6 +401,8 @@ struct NoteView {
 struct AgendaPage {
     conf: ConfHeader,
     name: String,
+    calendar_url: String,
+    reminder_minutes: String,
     reserved: Vec<SessionCard>,
     waiting: Vec<Waiting>,
     notes: Vec<NoteView>,
@@ -366,9 +425,18 @@ async fn agenda_page(
     let now = state.clock.now();
     let tz = loaded.detail.conference.info.time_zone;
     let find = |id: SessionId| loaded.sessions.iter().find(|s| s.id == id);
+    let calendar_url = calendar_url(&state, &slug, user.account.id).await?;
+    let reminder_minutes = state
+        .store
+        .reminder_minutes(user.account.id)
+        .await?
+        .map(|m| m.to_string())
+        .unwrap_or_default();
     Ok(AgendaPage {
         conf: ConfHeader::new(&loaded.detail.conference),
         name: user.account.name.clone(),
+        calendar_url,
+        reminder_minutes,
         reserved: agenda
             .reserved
             .iter()
@@ -472,6 +540,9 @@ async fn agenda_form(
             .store
             .cancel(conference, user.account.id, sid, now)
             .await?;
+        if let CancelOutcome::Cancelled(promoted) = &outcome {
+            announce(&state, &loaded, &[sid], promoted).await;
+        }
         return Ok(match outcome {
             CancelOutcome::Cancelled(_) | CancelOutcome::NotInAgenda => {
                 Redirect::to(&next).into_response()
@@ -511,6 +582,16 @@ async fn agenda_form(
             now,
         })
         .await?;
+    if let ReserveOutcome::Reserved {
+        already: false,
+        promoted,
+        ..
+    } = &outcome
+    {
+        let mut changed = replace.clone();
+        changed.push(sid);
+        announce(&state, &loaded, &changed, promoted).await;
+    }
     Ok(match outcome {
         ReserveOutcome::Reserved { .. } | ReserveOutcome::Waitlisted { .. } => Redirect::to(&next).into_response(),
         ReserveOutcome::Conflict(ids) => (
@@ -545,4 +626,176 @@ async fn agenda_form(
             .into_response(),
         ReserveOutcome::NoSuchSession => PageError::NotFound("No such session.".into()).into_response(),
     })
+}
+
+/// Live events of a conference as Server-Sent Events: `seats` (a session's seat count
+/// changed: `{session, capacity, seats_left, state, text}`) for everyone; `promoted` and
+/// `reminder` (`{session, message}`) for the logged-in attendee they concern; `resync` when
+/// the client fell behind and should reload counts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/conferences/{slug}/live",
+    tag = "agenda",
+    params(("slug" = String, Path, description = "The conference's slug")),
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn live(
+    State(state): State<AppState>,
+    crate::auth::MaybeUser(user): crate::auth::MaybeUser,
+    Path(slug): Path<String>,
+) -> Result<Response, ApiError> {
+    let loaded = super::program::detail(&state, &slug).await?;
+    let viewer = user.map(|(a, _)| a.id);
+    let stream = state.live.stream(loaded.conference.id, viewer);
+    Ok(crate::live::sse(stream).into_response())
+}
+
+/// The reminder lead time.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RemindersDto {
+    /// Minutes before each reserved session (0 to 1440); null turns reminders off.
+    minutes: Option<u32>,
+}
+
+/// The caller's reminder lead time.
+#[utoipa::path(get, path = "/api/v1/me/reminders", tag = "agenda", responses((status = 200, body = RemindersDto)))]
+async fn get_reminders(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<RemindersDto>, ApiError> {
+    Ok(Json(RemindersDto {
+        minutes: state.store.reminder_minutes(user.account.id).await?,
+    }))
+}
+
+/// Sets the caller's reminder lead time (null: off).
+#[utoipa::path(put, path = "/api/v1/me/reminders", tag = "agenda", request_body = RemindersDto,
+    responses((status = 200, body = RemindersDto), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
+async fn put_reminders(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Json(body): Json<RemindersDto>,
+) -> Result<Json<RemindersDto>, ApiError> {
+    if body
+        .minutes
+        .is_some_and(|m| i64::from(m) > hallway_store::MAX_REMINDER_MINUTES)
+    {
+        return Err(ApiError::Invalid {
+            field: "minutes",
+            message: "at most 1440 (a day)".to_owned(),
+        });
+    }
+    state
+        .store
+        .set_reminder_minutes(user.account.id, body.minutes)
+        .await?;
+    Ok(Json(body))
+}
+
+#[derive(Debug, Deserialize)]
+struct KeyQuery {
+    key: Option<String>,
+}
+
+/// The personal calendar feed: reserved sessions with an alarm at the lead time. The key in
+/// the URL is the only credential (calendar apps cannot log in); it can be regenerated.
+async fn calendar_feed(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<KeyQuery>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
+    let missing = || PageError::NotFound("Unknown or regenerated calendar key.".to_owned());
+    let key = q.key.filter(|k| !k.is_empty()).ok_or_else(missing)?;
+    let (user, minutes) = state
+        .store
+        .user_by_calendar_key(&key)
+        .await?
+        .ok_or_else(missing)?;
+    let loaded = load(&state, &slug).await?;
+    let agenda = state
+        .store
+        .agenda(loaded.detail.conference.id, user)
+        .await?;
+    let ix = loaded.index();
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("hallway.local")
+        .to_owned();
+    let entries: Vec<hallway_formats::ical::CalendarEntry> = agenda
+        .reserved
+        .iter()
+        .filter_map(|id| loaded.sessions.iter().find(|s| s.id == *id))
+        .map(|s| hallway_formats::ical::CalendarEntry {
+            uid: format!(
+                "session-{}@{}",
+                s.id,
+                host.split(':').next().unwrap_or("hallway")
+            ),
+            title: s.info.title.clone(),
+            description: s.info.abstract_text.clone(),
+            location: ix.room_name(s.room),
+            url: format!("http://{host}/c/{slug}/sessions/{}", s.id),
+            span: s.info.span,
+        })
+        .collect();
+    let name = format!("{} — my agenda", loaded.detail.conference.info.name);
+    let body = hallway_formats::ical::agenda_calendar(&name, &entries, minutes, state.clock.now());
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct RemindersForm {
+    /// Empty: off.
+    minutes: String,
+}
+
+async fn reminders_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(slug): Path<String>,
+    Form(f): Form<RemindersForm>,
+) -> Result<Redirect, PageError> {
+    let minutes = match f.minutes.trim() {
+        "" | "off" => None,
+        m => Some(
+            m.parse::<u32>()
+                .ok()
+                .filter(|m| i64::from(*m) <= hallway_store::MAX_REMINDER_MINUTES)
+                .ok_or_else(|| {
+                    PageError::Invalid(format!("{m:?} is not a number of minutes from 0 to 1440"))
+                })?,
+        ),
+    };
+    state
+        .store
+        .set_reminder_minutes(user.account.id, minutes)
+        .await?;
+    Ok(Redirect::to(&format!("/c/{slug}/agenda")))
+}
+
+async fn calendar_key_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(slug): Path<String>,
+) -> Result<Redirect, PageError> {
+    state
+        .store
+        .regenerate_calendar_key(user.account.id, &crate::auth::new_token())
+        .await?;
+    Ok(Redirect::to(&format!("/c/{slug}/agenda")))
 }

@@ -19,10 +19,13 @@ use crate::auth::{ApiUser, PageUser};
 use crate::error::{ApiError, PageError};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(set_capacity)).route(
-        "/c/{slug}/sessions/{id}/capacity",
-        axum::routing::post(capacity_form),
-    )
+    OpenApiRouter::new()
+        .routes(routes!(set_capacity))
+        .routes(routes!(set_settings))
+        .route(
+            "/c/{slug}/sessions/{id}/capacity",
+            axum::routing::post(capacity_form),
+        )
 }
 
 /// Whether `account` may organize `conference`.
@@ -83,6 +86,8 @@ async fn apply(
         .set_session_capacity(conference, SessionId::new(id), capacity, state.clock.now())
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("There is no session {id} in {slug}.")))?;
+    crate::live::publish_seats(state, conference, &[SessionId::new(id)]).await;
+    crate::live::publish_promotions(state, conference, &promoted).await;
     let now = state.store.session(conference, SessionId::new(id)).await?;
     Ok(CapacityResult {
         capacity: now.and_then(|s| s.seats.capacity()).map(Capacity::get),
@@ -140,4 +145,53 @@ async fn capacity_form(
         Err(ApiError::Forbidden(m)) => Err(PageError::Forbidden(m)),
         Err(e) => Err(PageError::from(e)),
     }
+}
+
+/// Conference settings organizers change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SettingsDto {
+    /// Minutes after a session's start during which attendees may still change their agenda
+    /// for it (0 to 240).
+    agenda_grace_minutes: u32,
+}
+
+/// Changes conference settings (organizers).
+#[utoipa::path(
+    put,
+    path = "/api/v1/conferences/{slug}/settings",
+    tag = "organizing",
+    params(("slug" = String, Path, description = "The conference's slug")),
+    request_body = SettingsDto,
+    responses(
+        (status = 200, body = SettingsDto),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn set_settings(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(slug): Path<String>,
+    Json(body): Json<SettingsDto>,
+) -> Result<Json<SettingsDto>, ApiError> {
+    let loaded = load(&state, &slug).await?;
+    let conference = loaded.detail.conference.id;
+    if !is_organizer(&state, conference, &user.account).await? {
+        return Err(ApiError::Forbidden(
+            "only this conference's organizers may change its settings".to_owned(),
+        ));
+    }
+    if body.agenda_grace_minutes > 240 {
+        return Err(ApiError::Invalid {
+            field: "agenda_grace_minutes",
+            message: "at most 240".to_owned(),
+        });
+    }
+    state
+        .store
+        .set_agenda_grace(conference, body.agenda_grace_minutes)
+        .await?;
+    Ok(Json(SettingsDto {
+        agenda_grace_minutes: state.store.agenda_grace(conference).await?,
+    }))
 }

@@ -84,7 +84,7 @@ impl From<Missing> for PageError {
     }
 }
 
-async fn detail(state: &AppState, slug: &str) -> Result<ConferenceDetail, Missing> {
+pub(super) async fn detail(state: &AppState, slug: &str) -> Result<ConferenceDetail, Missing> {
     let missing = || Missing::NotFound(format!("There is no conference {slug:?}."));
     let slug = Slug::parse(slug).map_err(|_| missing())?;
     state.store.conference(&slug).await?.ok_or_else(missing)

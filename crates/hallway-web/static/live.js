@@ -1,0 +1,40 @@
+// hallway live updates: seat counts change in place and reminders or waitlist promotions
+// appear as toasts, from the conference's Server-Sent Events stream. Pages work without it.
+(() => {
+  "use strict";
+  const slug = document.body.dataset.conference;
+  if (!slug || !("EventSource" in window)) return;
+
+  const region = document.createElement("div");
+  region.className = "toasts";
+  region.setAttribute("role", "status");
+  region.setAttribute("aria-live", "polite");
+  document.body.appendChild(region);
+
+  const toast = (text, kind) => {
+    const el = document.createElement("div");
+    el.className = `toast toast-${kind}`;
+    el.textContent = text;
+    const close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    close.addEventListener("click", () => el.remove());
+    el.appendChild(close);
+    region.appendChild(el);
+    setTimeout(() => el.remove(), 15000);
+  };
+
+  const source = new EventSource(`/api/v1/conferences/${encodeURIComponent(slug)}/live`);
+  source.addEventListener("seats", (e) => {
+    const d = JSON.parse(e.data);
+    document.querySelectorAll(`[data-seats-for="${d.session}"]`).forEach((el) => {
+      el.textContent = d.text;
+      el.className = `seats seats-${d.state}`;
+    });
+  });
+  source.addEventListener("promoted", (e) => toast(JSON.parse(e.data).message, "promoted"));
+  source.addEventListener("reminder", (e) => toast(JSON.parse(e.data).message, "reminder"));
+  source.addEventListener("resync", () => toast("Seat counts may be out of date; reload to refresh.", "info"));
+})();
