@@ -165,7 +165,7 @@ impl<K: std::hash::Hash + Eq + Clone> Windows<K> {
 
 /// Log-in rate limits: failed attempts per account first (10 per 15 minutes), then all
 /// attempts per client address, generous because thousands of attendees at a venue share
-/// one NAT address (default 1,000 per minute; `HALLWAY_LOGIN_PER_IP_PER_MINUTE`).
+/// one NAT address (default 6,000 per minute; `HALLWAY_LOGIN_PER_IP_PER_MINUTE`).
 #[derive(Debug)]
 pub struct LoginLimits {
     accounts: Windows<String>,
@@ -186,7 +186,7 @@ impl LoginLimits {
         let per_ip = std::env::var("HALLWAY_LOGIN_PER_IP_PER_MINUTE")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(1000);
+            .unwrap_or(6000);
         Self::new(per_ip)
     }
 

@@ -58,11 +58,10 @@ async fn calendar_url(
 /// Publishes what a change did: new seat counts of `sessions` and each promotion.
 async fn announce(
     state: &AppState,
-    loaded: &Loaded,
+    conference: hallway_domain::ConferenceId,
     sessions: &[SessionId],
     promoted: &[hallway_store::Promotion],
 ) {
-    let conference = loaded.detail.conference.id;
     let mut all: Vec<SessionId> = sessions.to_vec();
     all.extend(promoted.iter().map(|p| p.session));
     all.sort();
@@ -197,13 +196,15 @@ async fn put_agenda(
             message: e.to_string(),
         })?
     };
-    let loaded = load(&state, &slug).await?;
+    // The hot path reads only the conference; the whole program is loaded just to describe
+    // a refusal.
+    let conference = super::program::detail(&state, &slug).await?.conference.id;
     let id = parse_id(&id, "session")?;
     let replace: Vec<SessionId> = body.replace.iter().copied().map(SessionId::new).collect();
     let outcome = state
         .store
         .reserve(&ReserveRequest {
-            conference: loaded.detail.conference.id,
+            conference,
             user: user.account.id,
             session: SessionId::new(id),
             replace: &replace,
@@ -219,9 +220,37 @@ async fn put_agenda(
     {
         let mut changed = replace.clone();
         changed.push(SessionId::new(id));
-        announce(&state, &loaded, &changed, promoted).await;
+        announce(&state, conference, &changed, promoted).await;
     }
-    Ok(reserve_response(&loaded, id, outcome))
+    Ok(match outcome {
+        ReserveOutcome::Reserved {
+            seats_left,
+            already,
+            ..
+        } => (
+            if already {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            },
+            Json(AgendaStatus {
+                status: "reserved",
+                seats_left: Some(seats_left),
+                position: None,
+            }),
+        )
+            .into_response(),
+        ReserveOutcome::Waitlisted { position, .. } => (
+            StatusCode::ACCEPTED,
+            Json(AgendaStatus {
+                status: "waitlisted",
+                seats_left: None,
+                position: Some(position),
+            }),
+        )
+            .into_response(),
+        refusal => reserve_response(&load(&state, &slug).await?, id, refusal),
+    })
 }
 
 fn reserve_response(loaded: &Loaded, id: i64, outcome: ReserveOutcome) -> Response {
@@ -347,19 +376,19 @@ async fn delete_agenda(
     user: ApiUser,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let loaded = load(&state, &slug).await?;
+    let conference = super::program::detail(&state, &slug).await?.conference.id;
     let id = parse_id(&id, "session")?;
     let outcome = state
         .store
         .cancel(
-            loaded.detail.conference.id,
+            conference,
             user.account.id,
             SessionId::new(id),
             state.clock.now(),
         )
         .await?;
     if let CancelOutcome::Cancelled(promoted) = &outcome {
-        announce(&state, &loaded, &[SessionId::new(id)], promoted).await;
+        announce(&state, conference, &[SessionId::new(id)], promoted).await;
     }
     Ok(match outcome {
         CancelOutcome::Cancelled(_) => StatusCode::NO_CONTENT.into_response(),
@@ -541,7 +570,7 @@ async fn agenda_form(
             .cancel(conference, user.account.id, sid, now)
             .await?;
         if let CancelOutcome::Cancelled(promoted) = &outcome {
-            announce(&state, &loaded, &[sid], promoted).await;
+            announce(&state, loaded.detail.conference.id, &[sid], promoted).await;
         }
         return Ok(match outcome {
             CancelOutcome::Cancelled(_) | CancelOutcome::NotInAgenda => {
@@ -590,7 +619,7 @@ async fn agenda_form(
     {
         let mut changed = replace.clone();
         changed.push(sid);
-        announce(&state, &loaded, &changed, promoted).await;
+        announce(&state, loaded.detail.conference.id, &changed, promoted).await;
     }
     Ok(match outcome {
         ReserveOutcome::Reserved { .. } | ReserveOutcome::Waitlisted { .. } => Redirect::to(&next).into_response(),
