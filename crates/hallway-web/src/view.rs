@@ -108,6 +108,8 @@ pub struct SessionCard {
     pub mine: &'static str,
     /// With "waitlisted": the viewer's position.
     pub position: u32,
+    /// Whether the card names the day (lists that span several days).
+    pub show_day: bool,
 }
 
 /// The rooms, tracks and speakers of one conference by id, to describe its sessions.
@@ -186,11 +188,18 @@ impl<'a> ProgramIndex<'a> {
             over: s.info.span.end() <= now,
             mine: "",
             position: 0,
+            show_day: false,
         }
     }
 }
 
 impl SessionCard {
+    /// The card with its day named (for lists that span several days).
+    pub fn with_day(mut self) -> Self {
+        self.show_day = true;
+        self
+    }
+
     /// The card marked with the viewer's agenda state.
     pub fn with_agenda(mut self, agenda: Option<&hallway_store::Agenda>) -> Self {
         self.mark_agenda(agenda);

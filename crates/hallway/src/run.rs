@@ -217,15 +217,37 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         .await
         .context("storing the demo conference")?;
     let people = demo::attendees(args.seed, args.attendees);
-    store
+    let users = store
         .insert_attendees(id, &people, now)
         .await
         .context("storing the demo attendees")?;
+    // Their agendas, made the way a person makes one (overlaps refused, full sessions
+    // waitlisted), as of the day before the conference so that no session has started.
+    let sessions = store.sessions(id).await?;
+    let before = now - chrono::Duration::days(1);
+    let mut reserved = 0;
+    for (attendee, session) in demo::agenda_plan(args.seed, &sessions, users.len()) {
+        let outcome = store
+            .reserve(&hallway_store::ReserveRequest {
+                conference: id,
+                user: users[attendee],
+                session,
+                replace: &[],
+                waitlist: true,
+                now: before,
+            })
+            .await
+            .context("building the demo agendas")?;
+        if matches!(outcome, hallway_store::ReserveOutcome::Reserved { .. }) {
+            reserved += 1;
+        }
+    }
     tracing::info!(
         editions = n,
         sessions = program.sessions().len(),
         speakers = program.speakers().len(),
         attendees = people.len(),
+        reserved_seats = reserved,
         time_zone = program.conference().time_zone.name(),
         "demo built"
     );

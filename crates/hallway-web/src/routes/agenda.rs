@@ -470,14 +470,14 @@ async fn agenda_page(
             .reserved
             .iter()
             .filter_map(|id| find(*id))
-            .map(|s| ix.card(s, now))
+            .map(|s| ix.card(s, now).with_day())
             .collect(),
         waiting: agenda
             .waitlisted
             .iter()
             .filter_map(|(id, p)| {
                 find(*id).map(|s| Waiting {
-                    card: ix.card(s, now),
+                    card: ix.card(s, now).with_day(),
                     position: *p,
                 })
             })
@@ -547,7 +547,7 @@ async fn agenda_form(
     let page = |heading: &str, detail: String, offer_waitlist: bool, conflicts: Vec<SessionId>| {
         ResultPage {
             conf: ConfHeader::new(&loaded.detail.conference),
-            card: ix.card(session, now),
+            card: ix.card(session, now).with_day(),
             heading: heading.to_owned(),
             detail,
             offer_waitlist,
@@ -559,7 +559,7 @@ async fn agenda_form(
             conflicts: conflicts
                 .iter()
                 .filter_map(|c| loaded.sessions.iter().find(|s| s.id == *c))
-                .map(|s| ix.card(s, now))
+                .map(|s| ix.card(s, now).with_day())
                 .collect(),
             next: next.clone(),
         }

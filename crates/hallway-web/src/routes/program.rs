@@ -1069,7 +1069,7 @@ async fn speaker_page(
             .sessions
             .iter()
             .filter(|s| s.speakers.contains(&p.id))
-            .map(|s| ix.card(s, now))
+            .map(|s| ix.card(s, now).with_day())
             .collect(),
     })
 }
