@@ -843,6 +843,48 @@ pub fn attendees(seed: u64, n: u32) -> Vec<NewAttendee> {
         .collect()
 }
 
+/// Which sessions each of `attendees` generated attendees tries to add, in order: one hands-on
+/// lab or workshop of the first day (there are few seats, so some fill up and grow
+/// waitlists), a theater session and a handful of talks per day. Overlaps are left in on
+/// purpose; the agenda refuses them like it would for a person.
+pub fn agenda_plan(
+    seed: u64,
+    sessions: &[hallway_domain::Session],
+    attendees: usize,
+) -> Vec<(usize, hallway_domain::SessionId)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00a9_e4da);
+    let of = |kinds: &[SessionKind]| -> Vec<&hallway_domain::Session> {
+        sessions
+            .iter()
+            .filter(|s| kinds.contains(&s.info.kind))
+            .collect()
+    };
+    let hands_on = of(&[SessionKind::Lab, SessionKind::Workshop]);
+    let first_start = sessions.iter().map(|s| s.info.span.start()).min();
+    let first_day_hands_on: Vec<_> = hands_on
+        .iter()
+        .filter(|s| first_start.is_some_and(|f| s.info.span.start() - f < Duration::hours(12)))
+        .copied()
+        .collect();
+    let theater = of(&[SessionKind::Theater]);
+    let talks = of(&[SessionKind::Talk, SessionKind::Keynote]);
+    let mut plan = Vec::new();
+    for a in 0..attendees {
+        if let Some(s) = first_day_hands_on.choose(&mut rng) {
+            plan.push((a, s.id));
+        }
+        if let Some(s) = theater.choose(&mut rng) {
+            plan.push((a, s.id));
+        }
+        for _ in 0..5 {
+            if let Some(s) = talks.choose(&mut rng) {
+                plan.push((a, s.id));
+            }
+        }
+    }
+    plan
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -955,46 +997,4 @@ mod tests {
         assert_eq!(emails.len(), 12_000);
         assert_eq!(attendees(1, 3), attendees(1, 3));
     }
-}
-
-/// Which sessions each of `attendees` generated attendees tries to add, in order: one hands-on
-/// lab or workshop of the first day (there are few seats, so some fill up and grow
-/// waitlists), a theater session and a handful of talks per day. Overlaps are left in on
-/// purpose; the agenda refuses them like it would for a person.
-pub fn agenda_plan(
-    seed: u64,
-    sessions: &[hallway_domain::Session],
-    attendees: usize,
-) -> Vec<(usize, hallway_domain::SessionId)> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00a9_e4da);
-    let of = |kinds: &[SessionKind]| -> Vec<&hallway_domain::Session> {
-        sessions
-            .iter()
-            .filter(|s| kinds.contains(&s.info.kind))
-            .collect()
-    };
-    let hands_on = of(&[SessionKind::Lab, SessionKind::Workshop]);
-    let first_start = sessions.iter().map(|s| s.info.span.start()).min();
-    let first_day_hands_on: Vec<_> = hands_on
-        .iter()
-        .filter(|s| first_start.is_some_and(|f| s.info.span.start() - f < Duration::hours(12)))
-        .copied()
-        .collect();
-    let theater = of(&[SessionKind::Theater]);
-    let talks = of(&[SessionKind::Talk, SessionKind::Keynote]);
-    let mut plan = Vec::new();
-    for a in 0..attendees {
-        if let Some(s) = first_day_hands_on.choose(&mut rng) {
-            plan.push((a, s.id));
-        }
-        if let Some(s) = theater.choose(&mut rng) {
-            plan.push((a, s.id));
-        }
-        for _ in 0..5 {
-            if let Some(s) = talks.choose(&mut rng) {
-                plan.push((a, s.id));
-            }
-        }
-    }
-    plan
 }
