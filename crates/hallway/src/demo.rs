@@ -997,4 +997,31 @@ mod tests {
         assert_eq!(emails.len(), 12_000);
         assert_eq!(attendees(1, 3), attendees(1, 3));
     }
+
+    #[test]
+    fn the_agenda_plan_is_deterministic_and_sized() {
+        let p = program(at(9, 0), 5, &DemoSize::default()).unwrap();
+        // Stored sessions carry ids; number them as the store would.
+        let sessions: Vec<hallway_domain::Session> = p
+            .sessions()
+            .iter()
+            .enumerate()
+            .map(|(i, d)| hallway_domain::Session {
+                id: hallway_domain::SessionId::new(i as i64 + 1),
+                room: hallway_domain::RoomId::new(d.room as i64 + 1),
+                track: None,
+                speakers: vec![],
+                info: d.info.clone(),
+                seats: hallway_domain::Seats::new(None, 0),
+            })
+            .collect();
+        let plan = agenda_plan(5, &sessions, 10);
+        assert_eq!(
+            plan.len(),
+            70,
+            "a hands-on session, a theater session and five talks each"
+        );
+        assert_eq!(plan, agenda_plan(5, &sessions, 10));
+        assert!(plan.iter().all(|(a, _)| *a < 10));
+    }
 }

@@ -854,3 +854,21 @@ server_test!(organizers_set_the_grace_period, |app| async move {
         .await;
     assert_eq!(s, 403);
 });
+
+#[tokio::test]
+async fn the_demo_agendas_keep_the_invariants_and_fill_some_labs() {
+    let app = TestApp::start(
+        hallway_store::testing::TestDb::sqlite(),
+        &["demo", "--attendees", "400", "--listen", "127.0.0.1:0"],
+    )
+    .await;
+    let labs = app.json("/api/v1/conferences/demo/sessions?kind=lab").await;
+    let full = labs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["seat_state"] == "full")
+        .count();
+    assert!(full >= 1, "the demo shows full labs with waitlists");
+    assert_invariants(&app).await;
+}
