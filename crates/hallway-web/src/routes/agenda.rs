@@ -222,35 +222,48 @@ async fn put_agenda(
         changed.push(SessionId::new(id));
         announce(&state, conference, &changed, promoted).await;
     }
-    Ok(match outcome {
+    Ok(match accepted(&outcome) {
+        Some(response) => response,
+        None => reserve_response(&load(&state, &slug).await?, id, outcome),
+    })
+}
+
+/// The answer to a reservation that took effect (201, 200 when already held, 202 waiting);
+/// `None` for a refusal.
+fn accepted(outcome: &ReserveOutcome) -> Option<Response> {
+    match *outcome {
         ReserveOutcome::Reserved {
             seats_left,
             already,
             ..
-        } => (
-            if already {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            },
-            Json(AgendaStatus {
-                status: "reserved",
-                seats_left: Some(seats_left),
-                position: None,
-            }),
-        )
-            .into_response(),
-        ReserveOutcome::Waitlisted { position, .. } => (
-            StatusCode::ACCEPTED,
-            Json(AgendaStatus {
-                status: "waitlisted",
-                seats_left: None,
-                position: Some(position),
-            }),
-        )
-            .into_response(),
-        refusal => reserve_response(&load(&state, &slug).await?, id, refusal),
-    })
+        } => Some(
+            (
+                if already {
+                    StatusCode::OK
+                } else {
+                    StatusCode::CREATED
+                },
+                Json(AgendaStatus {
+                    status: "reserved",
+                    seats_left: Some(seats_left),
+                    position: None,
+                }),
+            )
+                .into_response(),
+        ),
+        ReserveOutcome::Waitlisted { position, .. } => Some(
+            (
+                StatusCode::ACCEPTED,
+                Json(AgendaStatus {
+                    status: "waitlisted",
+                    seats_left: None,
+                    position: Some(position),
+                }),
+            )
+                .into_response(),
+        ),
+        _ => None,
+    }
 }
 
 fn reserve_response(loaded: &Loaded, id: i64, outcome: ReserveOutcome) -> Response {
@@ -263,33 +276,13 @@ fn reserve_response(loaded: &Loaded, id: i64, outcome: ReserveOutcome) -> Respon
             .map(|s| s.info.title.clone())
             .unwrap_or_default()
     };
+    if let Some(response) = accepted(&outcome) {
+        return response;
+    }
     match outcome {
-        ReserveOutcome::Reserved {
-            seats_left,
-            already,
-            ..
-        } => (
-            if already {
-                StatusCode::OK
-            } else {
-                StatusCode::CREATED
-            },
-            Json(AgendaStatus {
-                status: "reserved",
-                seats_left: Some(seats_left),
-                position: None,
-            }),
-        )
-            .into_response(),
-        ReserveOutcome::Waitlisted { position, .. } => (
-            StatusCode::ACCEPTED,
-            Json(AgendaStatus {
-                status: "waitlisted",
-                seats_left: None,
-                position: Some(position),
-            }),
-        )
-            .into_response(),
+        ReserveOutcome::Reserved { .. } | ReserveOutcome::Waitlisted { .. } => {
+            unreachable!("answered by `accepted`")
+        }
         ReserveOutcome::Conflict(ids) => {
             let sessions: Vec<SessionDto> = ids
                 .iter()
