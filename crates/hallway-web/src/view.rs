@@ -235,20 +235,23 @@ pub fn seat_state(s: &Session) -> &'static str {
     }
 }
 
+/// "1 seat", "5,000 seats".
+fn seats(n: u32) -> String {
+    if n == 1 {
+        "1 seat".to_owned()
+    } else {
+        format!("{} seats", thousands(n))
+    }
+}
+
 /// The seats line shown next to a session.
 pub fn seats_text(s: &Session) -> String {
     match (s.seats.capacity(), s.seats.left()) {
-        (Some(cap), Some(0)) => format!("Full · {} seats", thousands(cap.get())),
+        (Some(cap), Some(0)) => format!("Full · {}", seats(cap.get())),
         (Some(cap), Some(left)) if s.seats.state() == SeatState::Filling => {
-            format!(
-                "Filling · {} of {} seats left",
-                thousands(left),
-                thousands(cap.get())
-            )
+            format!("Filling · {} of {} left", thousands(left), seats(cap.get()))
         }
-        (Some(cap), Some(left)) => {
-            format!("{} seats · {} left", thousands(cap.get()), thousands(left))
-        }
+        (Some(cap), Some(left)) => format!("{} · {} left", seats(cap.get()), thousands(left)),
         _ => "Open to all".to_owned(),
     }
 }
@@ -276,6 +279,12 @@ mod tests {
             "28 Dec 2017 – 2 Jan 2018"
         );
         assert_eq!(date_range(d(2017, 6, 1), d(2017, 6, 1)), "1 Jun 2017");
+    }
+
+    #[test]
+    fn one_seat_is_singular() {
+        assert_eq!(seats(1), "1 seat");
+        assert_eq!(seats(5000), "5,000 seats");
     }
 
     #[test]

@@ -11,10 +11,16 @@
   region.setAttribute("aria-live", "polite");
   document.body.appendChild(region);
 
-  const toast = (text, kind) => {
+  const toast = (text, kind, link) => {
     const el = document.createElement("div");
     el.className = `toast toast-${kind}`;
     el.textContent = text;
+    if (link) {
+      const a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      el.append(" ", a);
+    }
     const close = document.createElement("button");
     close.type = "button";
     close.className = "toast-close";
@@ -34,7 +40,8 @@
       el.className = `seats seats-${d.state}`;
     });
   });
-  source.addEventListener("promoted", (e) => toast(JSON.parse(e.data).message, "promoted"));
+  const agenda = { href: `/c/${encodeURIComponent(slug)}/agenda`, text: "My agenda" };
+  source.addEventListener("promoted", (e) => toast(JSON.parse(e.data).message, "promoted", agenda));
   source.addEventListener("reminder", (e) => toast(JSON.parse(e.data).message, "reminder"));
   source.addEventListener("resync", () => toast("Seat counts may be out of date; reload to refresh.", "info"));
 })();
