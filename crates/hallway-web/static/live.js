@@ -33,6 +33,9 @@
   };
 
   const source = new EventSource(`/api/v1/conferences/${encodeURIComponent(slug)}/live`);
+  // Lets tests (and styles) know when live updates are flowing.
+  source.addEventListener("open", () => { document.body.dataset.live = "open"; });
+  source.addEventListener("error", () => { document.body.dataset.live = "retrying"; });
   source.addEventListener("seats", (e) => {
     const d = JSON.parse(e.data);
     document.querySelectorAll(`[data-seats-for="${d.session}"]`).forEach((el) => {

@@ -268,9 +268,15 @@ async fn run_server(
     let address = listener.local_addr().context("reading the bound address")?;
     let state = AppState::new(store.clone(), Arc::new(SystemClock), featured);
     let bus = state.live().clone();
+    // How often due reminders are looked for; browser tests shorten it.
+    let tick = std::env::var("HALLWAY_REMINDER_TICK_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(15_000)
+        .max(50);
     let scheduler = tokio::spawn(hallway_web::live::run_reminders(
         state.clone(),
-        std::time::Duration::from_secs(15),
+        std::time::Duration::from_millis(tick),
     ));
     let app = hallway_web::app(state);
     tracing::info!(%address, backend = ?store.backend(), "serving");
