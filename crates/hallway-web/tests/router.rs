@@ -321,3 +321,21 @@ mod live {
         assert!(ended.is_ok(), "the stream kept going after shutdown");
     }
 }
+
+#[tokio::test]
+async fn todays_grid_has_a_now_line() {
+    let (router, _db) = router_at(at(10, 47)).await;
+    let (_, _, page) = get(&router, "/c/mini/program").await;
+    // 10:47 is row 2 + (107 min / 5) = 23, two minutes into it.
+    assert!(
+        page.contains("class=\"now-line\" style=\"grid-row: 23; --into: 2\""),
+        "no now line"
+    );
+    assert!(page.contains("Now 10:47"));
+    let (before, _db2) = router_at(at(8, 0)).await;
+    let (_, _, page) = get(&before, "/c/mini/program").await;
+    assert!(
+        !page.contains("now-line"),
+        "no line before the day's first session"
+    );
+}

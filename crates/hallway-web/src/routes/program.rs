@@ -704,6 +704,16 @@ struct Grid {
     hours: Vec<GridHour>,
     cells: Vec<GridCell>,
     rows: usize,
+    /// Where "now" falls, when the grid shows today: the row and the offset into it (0-4
+    /// minutes), with the local time for its label.
+    now: Option<NowLine>,
+}
+
+#[derive(Debug)]
+struct NowLine {
+    row: usize,
+    minutes_into_row: i64,
+    time: String,
 }
 
 #[derive(Debug)]
@@ -879,6 +889,7 @@ fn build_grid(
             hours: vec![],
             cells: vec![],
             rows: 0,
+            now: None,
         };
     };
     let last = shown
@@ -920,11 +931,17 @@ fn build_grid(
         });
         t += Duration::hours(1);
     }
+    let now_line = (origin <= now && now < last).then(|| NowLine {
+        row: row_of(now),
+        minutes_into_row: (now - origin).num_minutes() % ROW_MINUTES,
+        time: clock_time(tz, now),
+    });
     Grid {
         rooms: used.iter().map(|r| r.name.clone()).collect(),
         hours,
         cells,
         rows,
+        now: now_line,
     }
 }
 
