@@ -29,6 +29,7 @@ try {
     await shoot(page, `conference-${label}`, '/c/demo');
     await signUp(page, server.base, `Screenshot ${label}`, `/c/demo/sessions/${a.id}`);
     await page.getByRole('button', { name: 'Add to my agenda' }).click();
+    await page.getByText('✓ In your agenda').first().waitFor();
     await shoot(page, `session-${label}`, `/c/demo/sessions/${a.id}`);
     await page.goto(`${server.base}/c/demo/sessions/${b.id}`);
     await page.getByRole('button', { name: 'Add to my agenda' }).click();

@@ -130,6 +130,10 @@ enum Attempt<T> {
 
 const MAX_ATTEMPTS: u32 = 20;
 
+/// Keeping an agenda (or waiting) makes one an attendee of the conference.
+const ENROL_ATTENDEE: &str = "INSERT INTO conference_members (conference_id, user_id, role) \
+     VALUES ($1, $2, 'attendee') ON CONFLICT DO NOTHING";
+
 /// Frees one seat; a seat kept above a lowered capacity is given up first.
 const RELEASE_SEAT: &str = "UPDATE sessions SET reserved = reserved - 1, \
      kept_over = CASE WHEN kept_over > 0 THEN kept_over - 1 ELSE 0 END WHERE id = $1";
@@ -329,6 +333,11 @@ impl Store {
                 if !req.waitlist {
                     return Ok(Attempt::Done(ReserveOutcome::Full));
                 }
+                sqlx::query(ENROL_ATTENDEE)
+                    .bind(conference)
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await?;
                 let row: i64 = sqlx::query_scalar(
                     "INSERT INTO agenda (conference_id, user_id, session_id, state, created_at) \
                      VALUES ($1, $2, $3, 'waitlisted', $4) RETURNING id",
@@ -384,6 +393,11 @@ impl Store {
                 // Another transaction took the last seat since we looked: start again.
                 return Ok(Attempt::Retry);
             }
+            sqlx::query(ENROL_ATTENDEE)
+            .bind(conference)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
             sqlx::query(
                 "INSERT INTO agenda (conference_id, user_id, session_id, state, created_at) \
                  VALUES ($1, $2, $3, 'reserved', $4)",

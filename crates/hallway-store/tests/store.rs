@@ -458,3 +458,35 @@ store_test!(
         );
     }
 );
+
+store_test!(reserving_makes_an_attendee, |store| async move {
+    use hallway_domain::account::Role;
+    use hallway_store::ReserveRequest;
+    let conf = store
+        .insert_program(&program("role"), Utc::now())
+        .await
+        .unwrap();
+    let email = hallway_domain::Email::parse("new@x.org").unwrap();
+    let account = store
+        .create_account(&email, "New", "hash", Utc::now())
+        .await
+        .unwrap();
+    assert!(store.roles(conf, account.id).await.unwrap().is_empty());
+    let keynote = store.sessions(conf).await.unwrap()[0].id;
+    let early = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    store
+        .reserve(&ReserveRequest {
+            conference: conf,
+            user: account.id,
+            session: keynote,
+            replace: &[],
+            waitlist: false,
+            now: early,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.roles(conf, account.id).await.unwrap(),
+        vec![Role::Attendee]
+    );
+});
