@@ -82,7 +82,11 @@ test('sign up, add a session, hit the conflict dialog and replace', async () => 
   await page.getByRole('button', { name: 'Add to my agenda' }).click();
   // With JavaScript the conflict is a dialog that names the clashing session.
   await page.getByRole('heading', { name: 'It overlaps your agenda' }).waitFor();
-  assert.ok((await page.textContent('dialog')).includes(a.title), 'the clash is named');
+  const dialogText = await page.textContent('dialog');
+  assert.ok(dialogText.includes(a.title), 'the clash is named');
+  // Both sessions share the slot: the dialog shows it in the conference's time, as the page does.
+  const slot = (await page.locator('dl.facts time').first().textContent()).trim();
+  assert.ok(dialogText.includes(slot), `the dialog shows ${slot}: ${dialogText}`);
   await assertAccessible(page, 'conflict dialog');
   await page.getByRole('button', { name: 'Replace with this session' }).click();
   await page.getByText('✓ In your agenda').first().waitFor();

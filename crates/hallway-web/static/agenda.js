@@ -58,7 +58,9 @@
   };
 
   const when = (s) => {
-    const t = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    // Times in the conference's zone, like every page shows them.
+    const timeZone = document.body.dataset.timeZone || undefined;
+    const t = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone });
     return `${s.title} (${t(s.starts_at)}–${t(s.ends_at)}, ${s.room.name})`;
   };
 
