@@ -557,6 +557,15 @@ async fn agenda_form(
             next: next.clone(),
         }
     };
+    // Every refusal answers 409 with the page explaining it.
+    let refuse =
+        |heading: &str, detail: String, offer_waitlist: bool, conflicts: Vec<SessionId>| {
+            (
+                StatusCode::CONFLICT,
+                page(heading, detail, offer_waitlist, conflicts),
+            )
+                .into_response()
+        };
     if f.action == "remove" {
         let outcome = state
             .store
@@ -569,16 +578,12 @@ async fn agenda_form(
             CancelOutcome::Cancelled(_) | CancelOutcome::NotInAgenda => {
                 Redirect::to(&next).into_response()
             }
-            CancelOutcome::Closed => (
-                StatusCode::CONFLICT,
-                page(
-                    "Too late to change",
-                    "This session has started; your agenda no longer changes for it.".into(),
-                    false,
-                    vec![],
-                ),
-            )
-                .into_response(),
+            CancelOutcome::Closed => refuse(
+                "Too late to change",
+                "This session has started; your agenda no longer changes for it.".into(),
+                false,
+                vec![],
+            ),
             CancelOutcome::NoSuchSession => {
                 PageError::NotFound("No such session.".into()).into_response()
             }
@@ -616,36 +621,14 @@ async fn agenda_form(
     }
     Ok(match outcome {
         ReserveOutcome::Reserved { .. } | ReserveOutcome::Waitlisted { .. } => Redirect::to(&next).into_response(),
-        ReserveOutcome::Conflict(ids) => (
-            StatusCode::CONFLICT,
-            page(
-                "It overlaps your agenda",
+        ReserveOutcome::Conflict(ids) => refuse("It overlaps your agenda",
                 "You already have a seat in a session at the same time. Replace it with this one (both changes happen together, or neither), or keep your agenda as it is.".into(),
                 false,
-                ids,
-            ),
-        )
-            .into_response(),
-        ReserveOutcome::Full => (
-            StatusCode::CONFLICT,
-            page("This session is full", "Every seat is taken. Join the waitlist: when a seat frees up, the first person waiting who has no overlapping session gets it, and you are told.".into(), true, vec![]),
-        )
-            .into_response(),
-        ReserveOutcome::Closed(_) => (
-            StatusCode::CONFLICT,
-            page("Too late to change", "A session involved has started; agendas no longer change for it.".into(), false, vec![]),
-        )
-            .into_response(),
-        ReserveOutcome::NotReservable => (
-            StatusCode::CONFLICT,
-            page("No reservation needed", "Breaks are open to everyone.".into(), false, vec![]),
-        )
-            .into_response(),
-        ReserveOutcome::NotReserved(_) => (
-            StatusCode::CONFLICT,
-            page("Your agenda changed", "A session to replace is no longer in your agenda; nothing was changed.".into(), false, vec![]),
-        )
-            .into_response(),
+                ids),
+        ReserveOutcome::Full => refuse("This session is full", "Every seat is taken. Join the waitlist: when a seat frees up, the first person waiting who has no overlapping session gets it, and you are told.".into(), true, vec![]),
+        ReserveOutcome::Closed(_) => refuse("Too late to change", "A session involved has started; agendas no longer change for it.".into(), false, vec![]),
+        ReserveOutcome::NotReservable => refuse("No reservation needed", "Breaks are open to everyone.".into(), false, vec![]),
+        ReserveOutcome::NotReserved(_) => refuse("Your agenda changed", "A session to replace is no longer in your agenda; nothing was changed.".into(), false, vec![]),
         ReserveOutcome::NoSuchSession => PageError::NotFound("No such session.".into()).into_response(),
     })
 }
