@@ -44,6 +44,13 @@ pub fn thousands(n: u32) -> String {
     out
 }
 
+/// `next` if it is a path on this site, for redirects after a form (no open redirects:
+/// `//host` and `/\host` are taken as other sites by browsers and refused).
+pub fn local_path(next: Option<&str>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .map(str::to_owned)
+}
+
 /// Percent-encodes `s` for a query string value.
 pub fn urlencode(s: &str) -> String {
     s.bytes()
@@ -279,6 +286,24 @@ mod tests {
             "28 Dec 2017 – 2 Jan 2018"
         );
         assert_eq!(date_range(d(2017, 6, 1), d(2017, 6, 1)), "1 Jun 2017");
+    }
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(
+            local_path(Some("/c/demo/agenda?x=1")).as_deref(),
+            Some("/c/demo/agenda?x=1")
+        );
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "",
+        ] {
+            assert_eq!(local_path(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(local_path(None), None);
     }
 
     #[test]

@@ -391,12 +391,8 @@ struct NextQuery {
     next: Option<String>,
 }
 
-/// Only local paths are followed after log-in (no open redirects).
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/".to_owned(),
-    }
+    crate::view::local_path(next).unwrap_or_else(|| "/".to_owned())
 }
 
 #[derive(Template, WebTemplate)]

@@ -529,11 +529,8 @@ async fn agenda_form(
         .ok_or_else(|| {
             PageError::NotFound(format!("There is no session {id} in this conference."))
         })?;
-    let next = if f.next.starts_with('/') && !f.next.starts_with("//") {
-        f.next.clone()
-    } else {
-        format!("/c/{slug}/sessions/{id}")
-    };
+    let next = crate::view::local_path(Some(&f.next))
+        .unwrap_or_else(|| format!("/c/{slug}/sessions/{id}"));
     let now = state.clock.now();
     let conference = loaded.detail.conference.id;
     let ix = loaded.index();
