@@ -54,18 +54,31 @@ impl Store {
         Ok(())
     }
 
-    /// The attendee's calendar key, made with `fresh` if there is none yet.
+    /// The attendee's calendar key, made with `fresh` if there is none yet. Reads first and
+    /// writes only the first time: `GET …/agenda` calls this, and a write there would take
+    /// SQLite's write lock on every read of an agenda.
     pub async fn calendar_key(&self, user: UserId, fresh: &str) -> Result<String> {
         let key: Option<String> = on_pool!(self, pool => {
-            sqlx::query("UPDATE users SET calendar_key = $1 WHERE id = $2 AND calendar_key IS NULL")
-                .bind(fresh)
+            let existing: Option<String> = sqlx::query_scalar("SELECT calendar_key FROM users WHERE id = $1")
                 .bind(user.get())
-                .execute(pool)
-                .await?;
-            sqlx::query_scalar("SELECT calendar_key FROM users WHERE id = $1")
-                .bind(user.get())
-                .fetch_one(pool)
+                .fetch_optional(pool)
                 .await?
+                .flatten();
+            match existing {
+                Some(key) => Some(key),
+                None => {
+                    // Two first calls may race: the WHERE keeps the first key, and both read it.
+                    sqlx::query("UPDATE users SET calendar_key = $1 WHERE id = $2 AND calendar_key IS NULL")
+                        .bind(fresh)
+                        .bind(user.get())
+                        .execute(pool)
+                        .await?;
+                    sqlx::query_scalar("SELECT calendar_key FROM users WHERE id = $1")
+                        .bind(user.get())
+                        .fetch_one(pool)
+                        .await?
+                }
+            }
         });
         Ok(key.unwrap_or_else(|| fresh.to_owned()))
     }
