@@ -9,7 +9,9 @@
 
 pub mod account;
 pub mod agenda;
+pub mod changes;
 pub mod directory;
+pub mod guid;
 pub mod ids;
 pub mod program;
 pub mod seats;
@@ -18,6 +20,7 @@ pub mod text;
 
 pub use account::{Email, Password};
 pub use directory::{Edition, EditionFilter, EditionStatus, Series};
+pub use guid::Guid;
 pub use ids::{ConferenceId, EditionId, RoomId, SeriesId, SessionId, SpeakerId, TrackId, UserId};
 pub use program::{
     Colour, Conference, ConferenceDays, Program, ProgramError, Room, Session, SessionDraft,

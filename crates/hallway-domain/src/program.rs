@@ -5,6 +5,7 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::guid::Guid;
 use crate::ids::{ConferenceId, RoomId, SessionId, SpeakerId, TrackId};
 use crate::seats::{Capacity, Seats};
 use crate::span::TimeSpan;
@@ -375,6 +376,8 @@ pub struct ConferenceInfo {
     pub city: String,
     /// What it is about, plain text; may be empty.
     pub description: String,
+    /// Its website; may be empty.
+    pub url: String,
 }
 
 impl ConferenceInfo {
@@ -396,6 +399,7 @@ impl ConferenceInfo {
             venue: String::new(),
             city: String::new(),
             description: String::new(),
+            url: String::new(),
         })
     }
 }
@@ -502,8 +506,12 @@ pub struct Session {
 /// The details of a session that do not refer to other items.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SessionInfo {
+    /// Its globally unique id, kept across re-imports, moves and renames.
+    pub guid: Guid,
     /// The title.
     pub title: String,
+    /// A subtitle; may be empty.
+    pub subtitle: String,
     /// What kind of session.
     pub kind: SessionKind,
     /// When it takes place.
@@ -512,6 +520,10 @@ pub struct SessionInfo {
     pub capacity_override: Option<Capacity>,
     /// The abstract, plain text; may be empty.
     pub abstract_text: String,
+    /// The longer description, plain text; may be empty.
+    pub description: String,
+    /// Its page elsewhere (the source system's); may be empty.
+    pub url: String,
     /// The language it is held in (BCP 47, e.g. `en`); may be empty.
     pub language: String,
     /// Slides, recordings.
@@ -522,14 +534,20 @@ impl SessionInfo {
     /// The longest title accepted.
     pub const MAX_TITLE: usize = 300;
 
-    /// A session titled `title` of `kind` during `span`.
+    /// A session titled `title` of `kind` during `span`. Its guid is derived from the title and
+    /// start; importers set the file's.
     pub fn new(title: &str, kind: SessionKind, span: TimeSpan) -> Result<Self, ProgramError> {
+        let title = text("title", title, Self::MAX_TITLE)?;
         Ok(Self {
-            title: text("title", title, Self::MAX_TITLE)?,
+            guid: Guid::derived(&format!("{title}@{}", span.start().timestamp())),
+            title,
+            subtitle: String::new(),
             kind,
             span,
             capacity_override: None,
             abstract_text: String::new(),
+            description: String::new(),
+            url: String::new(),
             language: String::new(),
             links: Vec::new(),
         })
@@ -599,6 +617,17 @@ impl Program {
         speakers: Vec<SpeakerInfo>,
         sessions: Vec<SessionDraft>,
     ) -> Result<Self, ProgramError> {
+        Self::checked(conference, rooms, tracks, speakers, sessions, true)
+    }
+
+    fn checked(
+        conference: ConferenceInfo,
+        rooms: Vec<RoomDraft>,
+        tracks: Vec<TrackDraft>,
+        speakers: Vec<SpeakerInfo>,
+        sessions: Vec<SessionDraft>,
+        refuse_room_clashes: bool,
+    ) -> Result<Self, ProgramError> {
         unique_names("rooms", rooms.iter().map(|r| r.name.as_str()))?;
         unique_names("tracks", tracks.iter().map(|t| t.name.as_str()))?;
         for s in &sessions {
@@ -628,7 +657,7 @@ impl Program {
                 });
             }
         }
-        if let Some((a, b)) = first_room_clash(&sessions) {
+        if let Some((a, b)) = first_room_clash(&sessions).filter(|_| refuse_room_clashes) {
             return Err(ProgramError::RoomDoubleBooked {
                 room: rooms[sessions[a].room].name.clone(),
                 first: sessions[a].info.title.clone(),
@@ -642,6 +671,21 @@ impl Program {
             speakers,
             sessions,
         })
+    }
+
+    /// Like [`Program::new`], but two sessions in one room at once are let through and
+    /// answered (as index pairs) instead of refused: published schedules have them (a DJ set
+    /// running into the next), and an import reports them rather than failing.
+    pub fn with_room_clashes(
+        conference: ConferenceInfo,
+        rooms: Vec<RoomDraft>,
+        tracks: Vec<TrackDraft>,
+        speakers: Vec<SpeakerInfo>,
+        sessions: Vec<SessionDraft>,
+    ) -> Result<(Self, Vec<(usize, usize)>), ProgramError> {
+        let clashes = room_clashes(&sessions);
+        let program = Self::checked(conference, rooms, tracks, speakers, sessions, false)?;
+        Ok((program, clashes))
     }
 
     /// The conference's details.
@@ -680,6 +724,29 @@ fn unique_names<'a>(
         }
     }
     Ok(())
+}
+
+/// Every pair of sessions (by index) that share a room at the same time, each session
+/// paired with the earlier one it runs into.
+pub fn room_clashes(sessions: &[SessionDraft]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..sessions.len()).collect();
+    order.sort_by_key(|&i| (sessions[i].room, sessions[i].info.span.start(), i));
+    let mut clashes = Vec::new();
+    let mut open: Option<usize> = None;
+    for &i in &order {
+        match open {
+            Some(o) if sessions[o].room == sessions[i].room => {
+                if sessions[o].info.span.overlaps(&sessions[i].info.span) {
+                    clashes.push((o, i));
+                }
+                if sessions[i].info.span.end() > sessions[o].info.span.end() {
+                    open = Some(i);
+                }
+            }
+            _ => open = Some(i),
+        }
+    }
+    clashes
 }
 
 /// The first pair of sessions (by index) that share a room at the same time.

@@ -5,5 +5,6 @@
 pub mod directory;
 mod error;
 pub mod ical;
+pub mod schedule;
 
 pub use error::{ParseError, ParseErrorKind};

@@ -123,29 +123,29 @@ pub struct Notification {
 type NotificationRow = (i64, String, Option<i64>, String, i64, Option<i64>);
 
 /// Internal result of one attempt: `Retry` restarts the transaction.
-enum Attempt<T> {
+pub(crate) enum Attempt<T> {
     Done(T),
     Retry,
 }
 
-const MAX_ATTEMPTS: u32 = 20;
+pub(crate) const MAX_ATTEMPTS: u32 = 20;
 
 /// Keeping an agenda (or waiting) makes one an attendee of the conference.
 const ENROL_ATTENDEE: &str = "INSERT INTO conference_members (conference_id, user_id, role) \
      VALUES ($1, $2, 'attendee') ON CONFLICT DO NOTHING";
 
 /// Frees one seat; a seat kept above a lowered capacity is given up first.
-const RELEASE_SEAT: &str = "UPDATE sessions SET reserved = reserved - 1, \
+pub(crate) const RELEASE_SEAT: &str = "UPDATE sessions SET reserved = reserved - 1, \
      kept_over = CASE WHEN kept_over > 0 THEN kept_over - 1 ELSE 0 END WHERE id = $1";
 
-fn retryable(e: &sqlx::Error) -> bool {
+pub(crate) fn retryable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("40P01" | "40001")),
         _ => false,
     }
 }
 
-fn span_of(starts: i64, ends: i64) -> Result<TimeSpan> {
+pub(crate) fn span_of(starts: i64, ends: i64) -> Result<TimeSpan> {
     let t = |s| {
         DateTime::from_timestamp(s, 0).ok_or_else(|| StoreError::Corrupt(format!("instant {s}")))
     };
@@ -153,7 +153,7 @@ fn span_of(starts: i64, ends: i64) -> Result<TimeSpan> {
 }
 
 /// The SQL that starts a write transaction and the one that locks an attendee, per backend.
-fn write_sql(backend: Backend) -> (&'static str, &'static str) {
+pub(crate) fn write_sql(backend: Backend) -> (&'static str, &'static str) {
     match backend {
         Backend::Sqlite => ("BEGIN IMMEDIATE", "SELECT id FROM users WHERE id = $1"),
         Backend::Postgres => ("BEGIN", "SELECT id FROM users WHERE id = $1 FOR UPDATE"),

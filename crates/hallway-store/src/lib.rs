@@ -8,11 +8,14 @@
 //! it, so a hosted deployment can shard by conference (DESIGN.md, "Scale past one database").
 
 mod accounts;
+#[macro_use]
 mod agenda;
 mod directory;
 mod people;
+#[macro_use]
 mod program;
 mod reminders;
+mod schedule;
 mod url;
 
 use std::str::FromStr;
@@ -27,6 +30,7 @@ pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome,
 pub use people::NewAttendee;
 pub use program::ConferenceDetail;
 pub use reminders::{MAX_REMINDER_MINUTES, Reminder};
+pub use schedule::{ImportReport, ScheduleVersion};
 pub use url::{Backend, DatabaseUrl, UrlError};
 
 /// What went wrong in the store, reduced to what callers branch on.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use hallway_domain::program::{ConferenceInfo, Link, SessionInfo, SpeakerInfo};
 use hallway_domain::{
-    Capacity, Colour, Conference, ConferenceDays, ConferenceId, Program, Room, RoomId, Seats,
+    Capacity, Colour, Conference, ConferenceDays, ConferenceId, Guid, Program, Room, RoomId, Seats,
     Session, SessionId, SessionKind, Slug, Speaker, SpeakerId, TimeSpan, TimeZone, Track, TrackId,
 };
 
@@ -47,6 +47,7 @@ struct ConferenceRow {
     venue: String,
     city: String,
     description: String,
+    url: String,
 }
 
 impl ConferenceRow {
@@ -67,6 +68,7 @@ impl ConferenceRow {
         info.venue = self.venue;
         info.city = self.city;
         info.description = self.description;
+        info.url = self.url;
         Ok(Conference {
             id: ConferenceId::new(self.id),
             info,
@@ -90,6 +92,10 @@ struct SessionRow {
     abstract_text: String,
     language: String,
     links: String,
+    guid: String,
+    subtitle: String,
+    description: String,
+    url: String,
 }
 
 impl SessionRow {
@@ -102,6 +108,12 @@ impl SessionRow {
         info.abstract_text = self.abstract_text;
         info.language = self.language;
         info.links = from_json(&self.links, "session links")?;
+        // Sessions stored before guids existed get one derived from their id.
+        info.guid = Guid::parse(&self.guid)
+            .unwrap_or_else(|_| Guid::derived(&format!("hallway-session-{}", self.id)));
+        info.subtitle = self.subtitle;
+        info.description = self.description;
+        info.url = self.url;
         Ok(Session {
             id: SessionId::new(self.id),
             room: RoomId::new(self.room_id),
@@ -139,7 +151,7 @@ macro_rules! conference_sql {
     ($tail:literal) => {
         concat!(
             "SELECT id, slug, name, time_zone, first_day, last_day, day_change_minutes, venue, ",
-            "city, description FROM conferences ",
+            "city, description, url FROM conferences ",
             $tail
         )
     };
@@ -149,10 +161,68 @@ macro_rules! session_sql {
     ($tail:literal) => {
         concat!(
             "SELECT id, room_id, track_id, title, kind, starts_at, ends_at, capacity_override, ",
-            "capacity, reserved, abstract, language, links FROM sessions ",
+            "capacity, reserved, abstract, language, links, guid, subtitle, description, url ",
+            "FROM sessions ",
             $tail
         )
     };
+}
+
+/// Inserts a session and its speakers (ids, in billing order) inside `$tx`; evaluates to
+/// the new session's id.
+macro_rules! insert_session {
+    ($tx:expr, $conference:expr, $room:expr, $track:expr, $info:expr, $capacity:expr, $speakers:expr) => {{
+        let info: &hallway_domain::program::SessionInfo = $info;
+        let session: i64 = sqlx::query_scalar(
+            "INSERT INTO sessions (conference_id, room_id, track_id, title, kind, starts_at, \
+             ends_at, capacity_override, capacity, abstract, language, links, guid, subtitle, \
+             description, url) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        )
+        .bind($conference)
+        .bind($room)
+        .bind($track)
+        .bind(&info.title)
+        .bind(info.kind.as_str())
+        .bind(info.span.start().timestamp())
+        .bind(info.span.end().timestamp())
+        .bind(info.capacity_override.map(|c| i64::from(c.get())))
+        .bind($capacity.map(|c: hallway_domain::Capacity| i64::from(c.get())))
+        .bind(&info.abstract_text)
+        .bind(&info.language)
+        .bind(crate::to_json(&info.links))
+        .bind(info.guid.to_string())
+        .bind(&info.subtitle)
+        .bind(&info.description)
+        .bind(&info.url)
+        .fetch_one(&mut *$tx)
+        .await?;
+        link_speakers!($tx, $conference, session, $speakers);
+        session
+    }};
+}
+
+/// Sets the speakers of `$session` (ids, in billing order) inside `$tx`.
+macro_rules! link_speakers {
+    ($tx:expr, $conference:expr, $session:expr, $speakers:expr) => {{
+        let speakers: &[i64] = $speakers;
+        sqlx::query("DELETE FROM session_speakers WHERE session_id = $1")
+            .bind($session)
+            .execute(&mut *$tx)
+            .await?;
+        for (position, p) in speakers.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO session_speakers (conference_id, session_id, speaker_id, position) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            )
+            .bind($conference)
+            .bind($session)
+            .bind(*p)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .execute(&mut *$tx)
+            .await?;
+        }
+    }};
 }
 
 impl Store {
@@ -164,6 +234,18 @@ impl Store {
         program: &Program,
         now: DateTime<Utc>,
     ) -> Result<ConferenceId> {
+        self.insert_program_as(program, now, "", "created").await
+    }
+
+    /// Like [`Store::insert_program`], recording schedule version 1 with the file's own
+    /// version `label` and where it came from (`source`: "import of schedule.xml" …).
+    pub async fn insert_program_as(
+        &self,
+        program: &Program,
+        now: DateTime<Utc>,
+        label: &str,
+        source: &str,
+    ) -> Result<ConferenceId> {
         let c = program.conference();
         let day_change =
             i64::from(chrono::Timelike::num_seconds_from_midnight(&c.days.day_change()) / 60);
@@ -171,8 +253,8 @@ impl Store {
             let mut tx = pool.begin().await?;
             let conference: i64 = sqlx::query_scalar(
                 "INSERT INTO conferences (slug, name, time_zone, first_day, last_day, \
-                 day_change_minutes, venue, city, description, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                 day_change_minutes, venue, city, description, created_at, url) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             )
             .bind(c.slug.as_str())
             .bind(&c.name)
@@ -184,6 +266,7 @@ impl Store {
             .bind(&c.city)
             .bind(&c.description)
             .bind(now.timestamp())
+            .bind(&c.url)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, || format!("the slug {} is taken", c.slug)))?;
@@ -230,40 +313,21 @@ impl Store {
                 speakers.push(id);
             }
             for s in program.sessions() {
-                let room_capacity = program.rooms()[s.room].capacity;
-                let effective = s.info.effective_capacity(room_capacity);
-                let session: i64 = sqlx::query_scalar(
-                    "INSERT INTO sessions (conference_id, room_id, track_id, title, kind, starts_at, \
-                     ends_at, capacity_override, capacity, abstract, language, links) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-                )
-                .bind(conference)
-                .bind(rooms[s.room])
-                .bind(s.track.map(|t| tracks[t]))
-                .bind(&s.info.title)
-                .bind(s.info.kind.as_str())
-                .bind(s.info.span.start().timestamp())
-                .bind(s.info.span.end().timestamp())
-                .bind(s.info.capacity_override.map(|c| i64::from(c.get())))
-                .bind(effective.map(|c| i64::from(c.get())))
-                .bind(&s.info.abstract_text)
-                .bind(&s.info.language)
-                .bind(to_json(&s.info.links))
-                .fetch_one(&mut *tx)
-                .await?;
-                for (position, p) in s.speakers.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO session_speakers (conference_id, session_id, speaker_id, position) \
-                         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(conference)
-                    .bind(session)
-                    .bind(speakers[*p])
-                    .bind(i64::try_from(position).unwrap_or(i64::MAX))
-                    .execute(&mut *tx)
-                    .await?;
-                }
+                let effective = s.info.effective_capacity(program.rooms()[s.room].capacity);
+                let ids: Vec<i64> = s.speakers.iter().map(|p| speakers[*p]).collect();
+                insert_session!(tx, conference, rooms[s.room], s.track.map(|t| tracks[t]), &s.info, effective, &ids);
             }
+            sqlx::query(
+                "INSERT INTO schedule_versions (conference_id, version, label, source, created_at, added) \
+                 VALUES ($1, 1, $2, $3, $4, $5)",
+            )
+            .bind(conference)
+            .bind(label)
+            .bind(source)
+            .bind(now.timestamp())
+            .bind(i64::try_from(program.sessions().len()).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             conference
         });

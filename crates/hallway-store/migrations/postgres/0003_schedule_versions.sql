@@ -1,0 +1,24 @@
+-- Imported schedules: a guid per session (kept across re-imports), the fields frab and
+-- c3voc carry besides the ones we had, and one row per schedule version with its changelog.
+
+ALTER TABLE sessions ADD COLUMN guid TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN subtitle TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN description TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN url TEXT NOT NULL DEFAULT '';
+CREATE INDEX sessions_guid ON sessions (conference_id, guid);
+
+ALTER TABLE conferences ADD COLUMN url TEXT NOT NULL DEFAULT '';
+
+-- changes is the changelog as JSON: [{guid, changes: [...], before, after}].
+CREATE TABLE schedule_versions (
+    conference_id BIGINT NOT NULL REFERENCES conferences (id) ON DELETE CASCADE,
+    version       BIGINT NOT NULL,
+    label         TEXT NOT NULL DEFAULT '',
+    source        TEXT NOT NULL DEFAULT '',
+    created_at    BIGINT NOT NULL,
+    added         BIGINT NOT NULL DEFAULT 0,
+    changed       BIGINT NOT NULL DEFAULT 0,
+    removed       BIGINT NOT NULL DEFAULT 0,
+    changes       TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (conference_id, version)
+);

@@ -1,0 +1,613 @@
+//! Schedule versions: a program stored as a whole ([`StoredProgram`]), re-imports that merge
+//! a new version into it instead of wiping it, and the changelog each version keeps.
+//!
+//! A re-import keeps every session it can match (by guid, else by title: see
+//! [`hallway_domain::changes::diff`]) with its id, so attendees' agendas survive. In the
+//! same transaction it tells attendees what happened to sessions they kept: removed, moved,
+//! in another room, retitled. A move that makes a kept session overlap another one in an
+//! attendee's agenda takes the moved one out (invariant 2) and says so; freed and added seats
+//! go to the waitlist (invariant 3). Two imports of one conference at once: the second sees
+//! the version the first wrote and starts again.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use hallway_domain::agenda::{conflicts, promotion_candidate};
+use hallway_domain::changes::{Change, ChangeEntry, StoredProgram, diff};
+use hallway_domain::program::SessionDraft;
+use hallway_domain::{ConferenceId, Guid, Program, SessionId, Slug, TimeSpan, TimeZone, UserId};
+
+use crate::agenda::{Attempt, MAX_ATTEMPTS, RELEASE_SEAT, retryable, span_of, write_sql};
+use crate::{Promotion, Result, Store, StoreError, from_json, on_pool, to_json};
+
+/// One released version of a conference's schedule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduleVersion {
+    /// 1, 2, … per conference.
+    pub version: i64,
+    /// The imported file's own version string; may be empty.
+    pub label: String,
+    /// Where it came from ("import of schedule.xml", "created" …).
+    pub source: String,
+    /// When it was stored.
+    pub created_at: DateTime<Utc>,
+    /// Sessions added, changed and removed against the version before.
+    pub added: u32,
+    /// Sessions changed.
+    pub changed: u32,
+    /// Sessions removed.
+    pub removed: u32,
+    /// The changelog (empty for a first version).
+    pub entries: Vec<ChangeEntry>,
+}
+
+impl ScheduleVersion {
+    /// The version string exports carry: the file's own label and ours.
+    pub fn export_label(&self) -> String {
+        if self.label.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{} (hallway {})", self.label, self.version)
+        }
+    }
+}
+
+/// What an import did, or would do (`dry_run`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImportReport {
+    /// The conference (0 in a dry run of a new one).
+    pub conference: ConferenceId,
+    /// Whether the conference is new.
+    pub created: bool,
+    /// The version written (or that would be).
+    pub version: i64,
+    /// The changelog against the stored program (empty for a new conference).
+    pub entries: Vec<ChangeEntry>,
+    /// Sessions added, changed, removed.
+    pub added: u32,
+    /// Sessions changed.
+    pub changed: u32,
+    /// Sessions removed.
+    pub removed: u32,
+    /// Attendees told about a change (one per attendee and session).
+    pub notified: u32,
+    /// Reservations taken out: the session was removed, or moved onto another of the
+    /// attendee's sessions.
+    pub dropped: Vec<(UserId, SessionId)>,
+    /// Waiting attendees who got a seat.
+    pub promotions: Vec<Promotion>,
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    version: i64,
+    label: String,
+    source: String,
+    created_at: i64,
+    added: i64,
+    changed: i64,
+    removed: i64,
+    changes: String,
+}
+
+impl VersionRow {
+    fn into_version(self) -> Result<ScheduleVersion> {
+        let n = |v: i64| u32::try_from(v).unwrap_or(0);
+        Ok(ScheduleVersion {
+            version: self.version,
+            label: self.label,
+            source: self.source,
+            created_at: DateTime::from_timestamp(self.created_at, 0)
+                .ok_or_else(|| StoreError::Corrupt("version time".into()))?,
+            added: n(self.added),
+            changed: n(self.changed),
+            removed: n(self.removed),
+            entries: from_json(&self.changes, "schedule changes")?,
+        })
+    }
+}
+
+/// "Sat 27 Dec, 14:00–14:45 in Saal 1", in the conference's zone.
+fn when_where(span: &TimeSpan, room: &str, zone: TimeZone) -> String {
+    let tz = zone.tz();
+    let (s, e) = (
+        span.start().with_timezone(&tz),
+        span.end().with_timezone(&tz),
+    );
+    format!(
+        "{}–{} in {room}",
+        s.format("%a %-d %b, %H:%M"),
+        e.format("%H:%M")
+    )
+}
+
+impl Store {
+    /// The conference `slug` with everything in it, as exports render it.
+    pub async fn stored_program(&self, slug: &Slug) -> Result<Option<StoredProgram>> {
+        let Some(detail) = self.conference(slug).await? else {
+            return Ok(None);
+        };
+        let id = detail.conference.id;
+        Ok(Some(StoredProgram {
+            sessions: self.sessions(id).await?,
+            speakers: self.speakers(id).await?,
+            conference: detail.conference,
+            rooms: detail.rooms,
+            tracks: detail.tracks,
+        }))
+    }
+
+    /// A conference's schedule versions, newest first.
+    pub async fn schedule_versions(
+        &self,
+        conference: ConferenceId,
+    ) -> Result<Vec<ScheduleVersion>> {
+        let rows: Vec<VersionRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT version, label, source, created_at, added, changed, removed, changes \
+                 FROM schedule_versions WHERE conference_id = $1 ORDER BY version DESC",
+            )
+            .bind(conference.get())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(VersionRow::into_version).collect()
+    }
+
+    /// The newest schedule version, if any was recorded.
+    pub async fn latest_version(
+        &self,
+        conference: ConferenceId,
+    ) -> Result<Option<ScheduleVersion>> {
+        let row: Option<VersionRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT version, label, source, created_at, added, changed, removed, changes \
+                 FROM schedule_versions WHERE conference_id = $1 ORDER BY version DESC LIMIT 1",
+            )
+            .bind(conference.get())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(VersionRow::into_version).transpose()
+    }
+
+    /// How many versions changed each session after its first (iCalendar's SEQUENCE).
+    pub async fn session_sequences(&self, conference: ConferenceId) -> Result<HashMap<Guid, u32>> {
+        let mut out: HashMap<Guid, u32> = HashMap::new();
+        for v in self.schedule_versions(conference).await? {
+            for e in v.entries {
+                if !e.changes.contains(&Change::Added) {
+                    *out.entry(e.guid).or_default() += 1;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores `program` as a new conference, or merges it into the stored one of the same
+    /// slug as its next version (see the module docs). `label` is the file's own version
+    /// string, `source` says where it came from. With `dry_run`, nothing is written and the
+    /// report says what would happen (without promotions, which depend on the moment).
+    pub async fn import_program(
+        &self,
+        program: &Program,
+        label: &str,
+        source: &str,
+        now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<ImportReport> {
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(old) = self.stored_program(&program.conference().slug).await? else {
+                let sessions = count(program.sessions().len());
+                let mut report = ImportReport {
+                    conference: ConferenceId::new(0),
+                    created: true,
+                    version: 1,
+                    entries: Vec::new(),
+                    added: sessions,
+                    changed: 0,
+                    removed: 0,
+                    notified: 0,
+                    dropped: Vec::new(),
+                    promotions: Vec::new(),
+                };
+                if !dry_run {
+                    match self.insert_program_as(program, now, label, source).await {
+                        Ok(id) => report.conference = id,
+                        // Created by someone else in the meantime: merge into theirs.
+                        Err(StoreError::Conflict(_)) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                return Ok(report);
+            };
+            let expected = self
+                .latest_version(old.conference.id)
+                .await?
+                .map_or(0, |v| v.version);
+            let changes = diff(&old, program);
+            if dry_run {
+                return self.preview(&old, changes, expected + 1).await;
+            }
+            match self
+                .merge_once(&old, program, changes, expected, label, source, now)
+                .await
+            {
+                Ok(Attempt::Done(report)) => return Ok(report),
+                Ok(Attempt::Retry) => continue,
+                Err(StoreError::Database(e)) if retryable(&e) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict(
+            "the conference is being changed by someone else right now; try again".into(),
+        ))
+    }
+
+    async fn preview(
+        &self,
+        old: &StoredProgram,
+        changes: hallway_domain::changes::ProgramDiff,
+        version: i64,
+    ) -> Result<ImportReport> {
+        let concerned: Vec<i64> = changes
+            .removed
+            .iter()
+            .copied()
+            .chain(
+                changes
+                    .changed()
+                    .filter(|(_, _, c)| c.iter().any(|c| c.concerns_attendees()))
+                    .map(|(id, _, _)| *id),
+            )
+            .map(SessionId::get)
+            .collect();
+        let mut notified = 0u32;
+        for id in concerned {
+            let n: i64 = on_pool!(self, pool => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM agenda WHERE session_id = $1")
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await?
+            });
+            notified += u32::try_from(n).unwrap_or(0);
+        }
+        Ok(ImportReport {
+            conference: old.conference.id,
+            created: false,
+            version,
+            added: count(changes.added.len()),
+            changed: count(changes.changed().count()),
+            removed: count(changes.removed.len()),
+            entries: changes.entries,
+            notified,
+            dropped: Vec::new(),
+            promotions: Vec::new(),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments, clippy::too_many_lines)]
+    async fn merge_once(
+        &self,
+        old: &StoredProgram,
+        program: &Program,
+        changes: hallway_domain::changes::ProgramDiff,
+        expected: i64,
+        label: &str,
+        source: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Attempt<ImportReport>> {
+        let (begin, lock) = write_sql(self.backend());
+        let conference = old.conference.id.get();
+        let c = program.conference();
+        let zone = c.time_zone;
+        let day_change =
+            i64::from(chrono::Timelike::num_seconds_from_midnight(&c.days.day_change()) / 60);
+        let keep = |new: &str, old: &str| {
+            if new.is_empty() {
+                old.to_owned()
+            } else {
+                new.to_owned()
+            }
+        };
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_with(begin).await?;
+            let current: i64 = sqlx::query_scalar(
+                "SELECT COALESCE(MAX(version), 0) FROM schedule_versions WHERE conference_id = $1",
+            )
+            .bind(conference)
+            .fetch_one(&mut *tx)
+            .await?;
+            if current != expected {
+                return Ok(Attempt::Retry);
+            }
+            let oc = &old.conference.info;
+            sqlx::query(
+                "UPDATE conferences SET name = $1, time_zone = $2, first_day = $3, last_day = $4, \
+                 day_change_minutes = $5, venue = $6, city = $7, description = $8, url = $9 WHERE id = $10",
+            )
+            .bind(&c.name)
+            .bind(c.time_zone.name())
+            .bind(c.days.first().to_string())
+            .bind(c.days.last().to_string())
+            .bind(day_change)
+            .bind(keep(&c.venue, &oc.venue))
+            .bind(keep(&c.city, &oc.city))
+            .bind(keep(&c.description, &oc.description))
+            .bind(keep(&c.url, &oc.url))
+            .bind(conference)
+            .execute(&mut *tx)
+            .await?;
+
+            // Rooms, tracks and speakers are matched by name; new ones are added.
+            let mut room_ids = Vec::with_capacity(program.rooms().len());
+            for (position, r) in program.rooms().iter().enumerate() {
+                let position = i64::try_from(position).unwrap_or(i64::MAX);
+                let capacity = r.capacity.map(|c| i64::from(c.get()));
+                let id = match old.rooms.iter().find(|o| o.name.to_lowercase() == r.name.to_lowercase()) {
+                    Some(o) => {
+                        sqlx::query("UPDATE rooms SET name = $1, capacity = $2, position = $3 WHERE id = $4")
+                            .bind(&r.name).bind(capacity).bind(position).bind(o.id.get())
+                            .execute(&mut *tx).await?;
+                        o.id.get()
+                    }
+                    None => sqlx::query_scalar(
+                        "INSERT INTO rooms (conference_id, name, capacity, position) VALUES ($1, $2, $3, $4) RETURNING id",
+                    )
+                    .bind(conference).bind(&r.name).bind(capacity).bind(position)
+                    .fetch_one(&mut *tx).await?,
+                };
+                room_ids.push(id);
+            }
+            let mut track_ids = Vec::with_capacity(program.tracks().len());
+            for t in program.tracks() {
+                let id = match old.tracks.iter().find(|o| o.name.to_lowercase() == t.name.to_lowercase()) {
+                    Some(o) => {
+                        sqlx::query("UPDATE tracks SET name = $1, colour = $2 WHERE id = $3")
+                            .bind(&t.name).bind(t.colour.hex()).bind(o.id.get())
+                            .execute(&mut *tx).await?;
+                        o.id.get()
+                    }
+                    None => sqlx::query_scalar(
+                        "INSERT INTO tracks (conference_id, name, colour) VALUES ($1, $2, $3) RETURNING id",
+                    )
+                    .bind(conference).bind(&t.name).bind(t.colour.hex())
+                    .fetch_one(&mut *tx).await?,
+                };
+                track_ids.push(id);
+            }
+            let mut speaker_ids = Vec::with_capacity(program.speakers().len());
+            let mut used = HashSet::new();
+            for p in program.speakers() {
+                let found = old.speakers.iter().find(|o| {
+                    !used.contains(&o.id) && o.info.name.to_lowercase() == p.name.to_lowercase()
+                });
+                let id = match found {
+                    Some(o) => {
+                        used.insert(o.id);
+                        sqlx::query("UPDATE speakers SET name = $1, company = $2, bio = $3, links = $4 WHERE id = $5")
+                            .bind(&p.name)
+                            .bind(keep(&p.company, &o.info.company))
+                            .bind(keep(&p.bio, &o.info.bio))
+                            .bind(if p.links.is_empty() { to_json(&o.info.links) } else { to_json(&p.links) })
+                            .bind(o.id.get())
+                            .execute(&mut *tx).await?;
+                        o.id.get()
+                    }
+                    None => sqlx::query_scalar(
+                        "INSERT INTO speakers (conference_id, name, company, bio, links) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(conference).bind(&p.name).bind(&p.company).bind(&p.bio).bind(to_json(&p.links))
+                    .fetch_one(&mut *tx).await?,
+                };
+                speaker_ids.push(id);
+            }
+
+            let mut notified = 0u32;
+            let mut dropped = Vec::new();
+            let notify = "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, created_at) \
+                          VALUES ($1, $2, $3, $4, $5, $6)";
+
+            // Removed sessions: tell everyone who kept or waited for them, then delete.
+            for id in &changes.removed {
+                let Some(s) = old.sessions.iter().find(|s| s.id == *id) else { continue };
+                let people: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT user_id, state FROM agenda WHERE session_id = $1 ORDER BY id",
+                )
+                .bind(id.get())
+                .fetch_all(&mut *tx)
+                .await?;
+                for (user, state) in people {
+                    sqlx::query(notify)
+                        .bind(conference).bind(user).bind("removed").bind(None::<i64>)
+                        .bind(format!(
+                            "\u{201c}{}\u{201d} was taken off the program; it is no longer in your agenda.",
+                            s.info.title
+                        ))
+                        .bind(now.timestamp())
+                        .execute(&mut *tx).await?;
+                    notified += 1;
+                    if state == "reserved" {
+                        dropped.push((UserId::new(user), *id));
+                    }
+                }
+                sqlx::query("DELETE FROM sessions WHERE id = $1 AND conference_id = $2")
+                    .bind(id.get()).bind(conference)
+                    .execute(&mut *tx).await?;
+            }
+
+            // Kept sessions: update what changed, tell attendees about moves.
+            let mut moved = Vec::new();
+            let mut recheck = Vec::new();
+            for (id, n, what) in &changes.kept {
+                if what.is_empty() {
+                    continue;
+                }
+                let d: &SessionDraft = &program.sessions()[*n];
+                let info = &d.info;
+                let effective = info
+                    .effective_capacity(program.rooms()[d.room].capacity)
+                    .map(|c| i64::from(c.get()));
+                sqlx::query(
+                    "UPDATE sessions SET room_id = $1, track_id = $2, title = $3, kind = $4, starts_at = $5, \
+                     ends_at = $6, capacity_override = $7, capacity = $8, \
+                     kept_over = CASE WHEN $8 IS NULL OR reserved <= $8 THEN 0 ELSE reserved - $8 END, \
+                     abstract = $9, language = $10, links = $11, guid = $12, subtitle = $13, \
+                     description = $14, url = $15 WHERE id = $16",
+                )
+                .bind(room_ids[d.room])
+                .bind(d.track.map(|t| track_ids[t]))
+                .bind(&info.title)
+                .bind(info.kind.as_str())
+                .bind(info.span.start().timestamp())
+                .bind(info.span.end().timestamp())
+                .bind(info.capacity_override.map(|c| i64::from(c.get())))
+                .bind(effective)
+                .bind(&info.abstract_text)
+                .bind(&info.language)
+                .bind(to_json(&info.links))
+                .bind(info.guid.to_string())
+                .bind(&info.subtitle)
+                .bind(&info.description)
+                .bind(&info.url)
+                .bind(id.get())
+                .execute(&mut *tx)
+                .await?;
+                let speakers: Vec<i64> = d.speakers.iter().map(|p| speaker_ids[*p]).collect();
+                link_speakers!(tx, conference, id.get(), &speakers);
+                recheck.push(id.get());
+                if what.contains(&Change::Moved) {
+                    moved.push(id.get());
+                }
+                if what.iter().any(|c| c.concerns_attendees()) {
+                    let entry = changes.entries.iter().find(|e| e.guid == info.guid);
+                    let before = entry.and_then(|e| e.before.as_ref());
+                    let mut message = match before {
+                        Some(b) if b.title != info.title => format!("\u{201c}{}\u{201d} is now \u{201c}{}\u{201d}", b.title, info.title),
+                        _ => format!("\u{201c}{}\u{201d}", info.title),
+                    };
+                    message.push_str(&format!(
+                        " changed: now {}.",
+                        when_where(&info.span, &program.rooms()[d.room].name, zone)
+                    ));
+                    let people: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM agenda WHERE session_id = $1 ORDER BY id")
+                        .bind(id.get())
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    for user in people {
+                        sqlx::query(notify)
+                            .bind(conference).bind(user).bind("changed").bind(id.get()).bind(&message)
+                            .bind(now.timestamp())
+                            .execute(&mut *tx).await?;
+                        notified += 1;
+                    }
+                }
+            }
+
+            // A moved session may now overlap another reserved one: the moved one goes.
+            for session in &moved {
+                let (starts, ends, title): (i64, i64, String) =
+                    sqlx::query_as("SELECT starts_at, ends_at, title FROM sessions WHERE id = $1")
+                        .bind(*session).fetch_one(&mut *tx).await?;
+                let span = span_of(starts, ends)?;
+                let holders: Vec<i64> = sqlx::query_scalar(
+                    "SELECT user_id FROM agenda WHERE session_id = $1 AND state = 'reserved' ORDER BY user_id",
+                )
+                .bind(*session)
+                .fetch_all(&mut *tx)
+                .await?;
+                for user in holders {
+                    sqlx::query(lock).bind(user).fetch_optional(&mut *tx).await?;
+                    let others: Vec<(i64, TimeSpan)> = reserved_spans!(tx, conference, user)
+                        .into_iter()
+                        .filter(|(id, _)| id != session)
+                        .collect();
+                    let clash = conflicts(&span, others.iter().map(|(id, s)| (*id, s)));
+                    let Some(&other_id) = clash.first() else { continue };
+                    let other: String = sqlx::query_scalar("SELECT title FROM sessions WHERE id = $1")
+                        .bind(other_id).fetch_one(&mut *tx).await?;
+                    sqlx::query("DELETE FROM agenda WHERE session_id = $1 AND user_id = $2")
+                        .bind(*session).bind(user).execute(&mut *tx).await?;
+                    sqlx::query(RELEASE_SEAT).bind(*session).execute(&mut *tx).await?;
+                    sqlx::query(notify)
+                        .bind(conference).bind(user).bind("dropped").bind(*session)
+                        .bind(format!(
+                            "\u{201c}{title}\u{201d} moved and now overlaps \u{201c}{other}\u{201d} in your agenda, so we took it out. Add it again if you prefer it."
+                        ))
+                        .bind(now.timestamp())
+                        .execute(&mut *tx).await?;
+                    dropped.push((UserId::new(user), SessionId::new(*session)));
+                }
+            }
+
+            // New sessions.
+            for n in &changes.added {
+                let d = &program.sessions()[*n];
+                let effective = d.info.effective_capacity(program.rooms()[d.room].capacity);
+                let speakers: Vec<i64> = d.speakers.iter().map(|p| speaker_ids[*p]).collect();
+                insert_session!(tx, conference, room_ids[d.room], d.track.map(|t| track_ids[t]), &d.info, effective, &speakers);
+            }
+
+            // Freed or added seats go to the waitlist.
+            let mut promotions = Vec::new();
+            for session in recheck {
+                promotions.extend(promote!(tx, lock, conference, session, now));
+            }
+
+            // What the new version no longer uses.
+            sqlx::query(
+                "DELETE FROM rooms WHERE conference_id = $1 AND id NOT IN (SELECT room_id FROM sessions WHERE conference_id = $1)",
+            )
+            .bind(conference).execute(&mut *tx).await?;
+            for t in &old.tracks {
+                if !track_ids.contains(&t.id.get()) {
+                    sqlx::query("DELETE FROM tracks WHERE id = $1").bind(t.id.get()).execute(&mut *tx).await?;
+                }
+            }
+            for p in &old.speakers {
+                if !speaker_ids.contains(&p.id.get()) {
+                    sqlx::query("DELETE FROM speakers WHERE id = $1").bind(p.id.get()).execute(&mut *tx).await?;
+                }
+            }
+
+            let version = current + 1;
+            let (added, changed, removed) = (
+                count(changes.added.len()),
+                count(changes.changed().count()),
+                count(changes.removed.len()),
+            );
+            sqlx::query(
+                "INSERT INTO schedule_versions (conference_id, version, label, source, created_at, added, changed, removed, changes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(conference)
+            .bind(version)
+            .bind(label)
+            .bind(source)
+            .bind(now.timestamp())
+            .bind(i64::from(added))
+            .bind(i64::from(changed))
+            .bind(i64::from(removed))
+            .bind(to_json(&changes.entries))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Attempt::Done(ImportReport {
+                conference: old.conference.id,
+                created: false,
+                version,
+                entries: changes.entries,
+                added,
+                changed,
+                removed,
+                notified,
+                dropped,
+                promotions,
+            }))
+        })
+    }
+}
