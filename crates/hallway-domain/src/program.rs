@@ -688,6 +688,30 @@ impl Program {
         Ok((program, clashes))
     }
 
+    /// Fills in capacities the program leaves open from the stored version: a room without a
+    /// capacity takes `room(name)`, and, when `sessions_too`, a session without an override
+    /// takes `session(guid)`. A file format that cannot state capacities (frab XML has no room
+    /// sizes, neither schema has session seats) must not erase the organizer's numbers.
+    pub fn keep_capacities(
+        &mut self,
+        room: impl Fn(&str) -> Option<Capacity>,
+        session: impl Fn(&Guid) -> Option<Capacity>,
+        sessions_too: bool,
+    ) {
+        for r in &mut self.rooms {
+            if r.capacity.is_none() {
+                r.capacity = room(&r.name);
+            }
+        }
+        if sessions_too {
+            for s in &mut self.sessions {
+                if s.info.capacity_override.is_none() {
+                    s.info.capacity_override = session(&s.info.guid);
+                }
+            }
+        }
+    }
+
     /// The conference's details.
     pub fn conference(&self) -> &ConferenceInfo {
         &self.conference

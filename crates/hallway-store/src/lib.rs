@@ -30,7 +30,7 @@ pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome,
 pub use people::NewAttendee;
 pub use program::ConferenceDetail;
 pub use reminders::{MAX_REMINDER_MINUTES, Reminder};
-pub use schedule::{ImportReport, ScheduleVersion};
+pub use schedule::{ImportHow, ImportReport, ScheduleVersion};
 pub use url::{Backend, DatabaseUrl, UrlError};
 
 /// What went wrong in the store, reduced to what callers branch on.

@@ -52,6 +52,17 @@ impl ScheduleVersion {
     }
 }
 
+/// How to import.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportHow {
+    /// Report what would happen; store nothing.
+    pub dry_run: bool,
+    /// Whether the file states session capacities (CSV, our iCalendar). When it does not
+    /// (frab XML, c3voc JSON), stored session capacities are kept; room capacities the file
+    /// leaves open are always kept.
+    pub states_session_capacities: bool,
+}
+
 /// What an import did, or would do (`dry_run`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImportReport {
@@ -198,8 +209,9 @@ impl Store {
         label: &str,
         source: &str,
         now: DateTime<Utc>,
-        dry_run: bool,
+        how: ImportHow,
     ) -> Result<ImportReport> {
+        let dry_run = how.dry_run;
         for _ in 0..MAX_ATTEMPTS {
             let Some(old) = self.stored_program(&program.conference().slug).await? else {
                 let sessions = count(program.sessions().len());
@@ -229,6 +241,23 @@ impl Store {
                 .latest_version(old.conference.id)
                 .await?
                 .map_or(0, |v| v.version);
+            let mut program = program.clone();
+            program.keep_capacities(
+                |name| {
+                    old.rooms
+                        .iter()
+                        .find(|r| r.name.to_lowercase() == name.to_lowercase())
+                        .and_then(|r| r.capacity)
+                },
+                |guid| {
+                    old.sessions
+                        .iter()
+                        .find(|s| s.info.guid == *guid)
+                        .and_then(|s| s.info.capacity_override)
+                },
+                !how.states_session_capacities,
+            );
+            let program = &program;
             let changes = diff(&old, program);
             if dry_run {
                 return self.preview(&old, changes, expected + 1).await;

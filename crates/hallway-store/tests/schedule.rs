@@ -11,7 +11,7 @@ use hallway_domain::{
     Capacity, ConferenceDays, ConferenceId, Program, SessionDraft, SessionId, SessionKind, Slug,
     TimeSpan, TimeZone, UserId,
 };
-use hallway_store::{NewAttendee, ReserveOutcome, ReserveRequest, Store, store_test};
+use hallway_store::{ImportHow, NewAttendee, ReserveOutcome, ReserveRequest, Store, store_test};
 
 fn at(h: u32, m: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 22, h, m, 0).unwrap()
@@ -126,7 +126,13 @@ async fn add(
 store_test!(a_reimport_merges_and_keeps_agendas, |store| async move {
     let now = at(0, 0) - Duration::days(1);
     let report = store
-        .import_program(&first(), "v1", "import of test.xml", now, false)
+        .import_program(
+            &first(),
+            "v1",
+            "import of test.xml",
+            now,
+            ImportHow::default(),
+        )
         .await
         .unwrap();
     assert!(report.created);
@@ -153,7 +159,16 @@ store_test!(a_reimport_merges_and_keeps_agendas, |store| async move {
 
     // A dry run says what would happen and changes nothing.
     let preview = store
-        .import_program(&second(), "v2", "import of test.xml", now, true)
+        .import_program(
+            &second(),
+            "v2",
+            "import of test.xml",
+            now,
+            ImportHow {
+                dry_run: true,
+                ..ImportHow::default()
+            },
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -170,7 +185,13 @@ store_test!(a_reimport_merges_and_keeps_agendas, |store| async move {
     assert_eq!(store.sessions(conf).await.unwrap().len(), 4);
 
     let report = store
-        .import_program(&second(), "v2", "import of test.xml", now, false)
+        .import_program(
+            &second(),
+            "v2",
+            "import of test.xml",
+            now,
+            ImportHow::default(),
+        )
         .await
         .unwrap();
     assert!(!report.created);
@@ -256,7 +277,13 @@ store_test!(a_reimport_merges_and_keeps_agendas, |store| async move {
 
     // Importing the same file again changes nothing but records a version.
     let again = store
-        .import_program(&second(), "v2", "import of test.xml", now, false)
+        .import_program(
+            &second(),
+            "v2",
+            "import of test.xml",
+            now,
+            ImportHow::default(),
+        )
         .await
         .unwrap();
     assert_eq!(

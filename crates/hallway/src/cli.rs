@@ -40,6 +40,87 @@ pub enum Command {
     /// Manage accounts and roles.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import a conference program from a schedule file (frab XML, c3voc JSON, iCalendar,
+    /// CSV): creates the conference, or updates it keeping attendees' agendas.
+    Import(ImportArgs),
+    /// Export a conference program as frab XML, c3voc JSON, iCalendar or CSV.
+    Export(ExportArgs),
+}
+
+/// `hallway import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Database URL.
+    #[arg(long, env = "HALLWAY_DB", default_value = "sqlite://hallway.db")]
+    pub db: Db,
+    /// The conference's slug (default: the file's acronym, else its title).
+    #[arg(long)]
+    pub conference: Option<String>,
+    /// The file's format; auto recognises it from the first bytes.
+    #[arg(long, value_enum, default_value_t = FormatArg::Auto)]
+    pub format: FormatArg,
+    /// The venue's IANA time zone (Europe/Berlin); wins over what the file says.
+    #[arg(long)]
+    pub time_zone: Option<String>,
+    /// Print what would be added, changed and removed; store nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The schedule file.
+    pub file: PathBuf,
+}
+
+/// `hallway export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Database URL.
+    #[arg(long, env = "HALLWAY_DB", default_value = "sqlite://hallway.db")]
+    pub db: Db,
+    /// The conference's slug.
+    #[arg(long)]
+    pub conference: String,
+    /// What to write.
+    #[arg(long, value_enum)]
+    pub format: FormatArg,
+    /// Where to write (default: standard output).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// The server's public address, for session links in the export.
+    #[arg(
+        long,
+        env = "HALLWAY_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+}
+
+/// A schedule format on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Recognise the format from the file (import only).
+    Auto,
+    /// frab/pentabarf schedule.xml.
+    #[value(alias = "frab")]
+    Xml,
+    /// c3voc schedule.json.
+    Json,
+    /// iCalendar.
+    Ics,
+    /// A spreadsheet as CSV.
+    Csv,
+}
+
+impl FormatArg {
+    /// The format, `None` for auto.
+    pub fn format(self) -> Option<hallway_formats::schedule::Format> {
+        use hallway_formats::schedule::Format;
+        match self {
+            Self::Auto => None,
+            Self::Xml => Some(Format::Frab),
+            Self::Json => Some(Format::Json),
+            Self::Ics => Some(Format::Ics),
+            Self::Csv => Some(Format::Csv),
+        }
+    }
 }
 
 /// `hallway user …`.

@@ -31,6 +31,8 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
                 conference,
                 name,
             }) => user_add(&db, &email, &role, conference.as_deref(), name.as_deref()).await,
+            Command::Import(args) => crate::schedule::import(args).await,
+            Command::Export(args) => crate::schedule::export(args).await,
             Command::Directory(DirectoryCommand::Load { db, file }) => {
                 let store = connect(&db).await?;
                 let n = load_directory(&store, file.as_deref()).await?;
@@ -55,7 +57,7 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-async fn connect(db: &Db) -> anyhow::Result<Store> {
+pub(crate) async fn connect(db: &Db) -> anyhow::Result<Store> {
     let db: DatabaseUrl = db.url().context("--db")?;
     Store::connect(&db, &StoreOptions::default())
         .await

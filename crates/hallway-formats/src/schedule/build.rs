@@ -105,6 +105,17 @@ fn implied_day_change(raw: &RawSchedule, zone: TimeZone) -> NaiveTime {
         .unwrap_or(NaiveTime::MIN)
 }
 
+/// Whether `url` is the session's page on the server that wrote the file (hallway's exports
+/// link `{base_url}sessions/{id}`): not a page of the session's own to keep.
+fn own_page(base_url: &str, url: &str) -> bool {
+    let base = base_url.trim();
+    !base.is_empty()
+        && url
+            .strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix("sessions/"))
+            .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+}
+
 pub(crate) fn build(
     raw: RawSchedule,
     format: Format,
@@ -329,7 +340,9 @@ pub(crate) fn build(
         info.abstract_text = html_to_text(&e.abstract_text);
         info.description = html_to_text(&e.description);
         info.language = e.language.trim().to_owned();
-        info.url = resolve_url(&raw.base_url, &e.url).unwrap_or_default();
+        info.url = resolve_url(&raw.base_url, &e.url)
+            .filter(|u| !own_page(&raw.base_url, u))
+            .unwrap_or_default();
         if let Some(c) = e.capacity {
             info.capacity_override = Some(
                 Capacity::new(i64::from(c))

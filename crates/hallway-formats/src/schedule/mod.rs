@@ -39,6 +39,12 @@ impl Format {
     /// Every format, in the order `--format` lists them.
     pub const ALL: [Format; 4] = [Format::Frab, Format::Json, Format::Ics, Format::Csv];
 
+    /// Whether files of this format can state a session's seats (ours in CSV and
+    /// iCalendar do; the c3voc schemas have no place for them).
+    pub fn states_session_capacities(self) -> bool {
+        matches!(self, Self::Csv | Self::Ics)
+    }
+
     /// The name used on the command line and in URLs.
     pub fn name(self) -> &'static str {
         match self {

@@ -8,6 +8,7 @@ mod home;
 mod ops;
 mod organize;
 mod program;
+mod schedule;
 
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -47,6 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(program::router())
         .merge(ops::router())
         .merge(organize::router())
+        .merge(schedule::router())
 }
 
 /// Anything no route matched: problem+json under `/api/`, the 404 page elsewhere.
