@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, launch, signUp, overlappingTalks } from './tests/harness.mjs';
+import { startServer, launch, signUp, overlappingTalks, organizer } from './tests/harness.mjs';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'screenshots');
 mkdirSync(out, { recursive: true });
@@ -38,6 +38,39 @@ try {
     await shoot(page, `agenda-${label}`, '/c/demo/agenda', label === 'desktop');
     await context.close();
   }
+  // An organizer's second version: a few sessions moved, one retitled, one dropped.
+  const org = await organizer(server.base, server.db);
+  const doc = await (await fetch(`${server.base}/c/demo/schedule.json`)).json();
+  let n = 0;
+  for (const day of doc.schedule.conference.days) {
+    for (const [room, events] of Object.entries(day.rooms)) {
+      day.rooms[room] = events.filter(() => ++n % 61 !== 0);
+      for (const e of day.rooms[room]) {
+        if (n % 29 === 0) e.date = new Date(Date.parse(e.date) + 15 * 60_000).toISOString();
+        if (n % 47 === 0) e.title = `${e.title} (updated)`;
+      }
+    }
+  }
+  doc.schedule.version = 'rev B';
+  const body = JSON.stringify(doc);
+  const r = await fetch(`${server.base}/api/v1/conferences/demo/schedule`, {
+    method: 'POST', headers: { authorization: `Bearer ${org.token}`, 'content-type': 'application/json' }, body,
+  });
+  if (r.status !== 200) throw new Error(`import: ${r.status} ${await r.text()}`);
+  const context = await browser.newContext(DESKTOP);
+  const page = await context.newPage();
+  await page.goto(`${server.base}/login?next=/c/demo/import`);
+  await page.getByLabel('Email').fill(org.email);
+  await page.getByLabel('Password').fill(org.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Import the schedule' }).waitFor();
+  doc.schedule.conference.days[1].rooms[Object.keys(doc.schedule.conference.days[1].rooms)[0]].pop();
+  await page.setInputFiles('input[name=file]', { name: 'harbor-days.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+  await page.getByRole('button', { name: 'Import' }).click();
+  await page.getByRole('heading', { name: 'Dry run: nothing was stored' }).waitFor();
+  await page.screenshot({ path: join(out, 'import-desktop.png'), fullPage: true });
+  await shoot(page, 'changes-desktop', '/c/demo/changes', true);
+  await context.close();
   console.log(`screenshots written to ${out}`);
 } finally {
   await browser.close();

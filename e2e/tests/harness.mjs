@@ -86,6 +86,11 @@ export async function signUp(page, base, name, next = '/') {
 
 /** An organizer of the demo conference (made with `hallway user add`); resolves to a token. */
 export async function organizerToken(base, db) {
+  return (await organizer(base, db)).token;
+}
+
+/** An organizer of the demo conference; resolves to { email, password, token }. */
+export async function organizer(base, db) {
   const email = `org-${Date.now()}-${counter++}@example.org`;
   const r = spawnSync(BIN, ['user', 'add', '--db', db, '--email', email, '--role', 'organizer', '--conference', 'demo'], {
     input: 'organizer password\n',
@@ -98,7 +103,7 @@ export async function organizerToken(base, db) {
     body: JSON.stringify({ email, password: 'organizer password' }),
   });
   assert.equal(res.status, 200);
-  return (await res.json()).token;
+  return { email, password: 'organizer password', token: (await res.json()).token };
 }
 
 /** JSON from the API. */

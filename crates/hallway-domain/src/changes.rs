@@ -361,3 +361,128 @@ fn compare(old: &StoredProgram, s: &Session, new: &Program, d: &SessionDraft) ->
     }
     changes
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::program::{ConferenceInfo, RoomDraft, SessionInfo, SpeakerInfo};
+    use crate::{ConferenceDays, SessionKind, Slug, TimeSpan, TimeZone};
+    use chrono::{Duration, NaiveDate, NaiveTime, TimeZone as _};
+
+    fn program(sessions: &[(&str, &str, u32, usize)]) -> Program {
+        let days = ConferenceDays::new(
+            NaiveDate::from_ymd_opt(2026, 5, 4).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 5, 4).unwrap(),
+            NaiveTime::MIN,
+        )
+        .unwrap();
+        let info = ConferenceInfo::new(
+            Slug::parse("d").unwrap(),
+            "D",
+            TimeZone::parse("UTC").unwrap(),
+            days,
+        )
+        .unwrap();
+        let rooms = vec![
+            RoomDraft {
+                name: "A".into(),
+                capacity: None,
+            },
+            RoomDraft {
+                name: "B".into(),
+                capacity: None,
+            },
+        ];
+        let drafts = sessions
+            .iter()
+            .map(|(guid_key, title, hour, room)| {
+                let start = Utc.with_ymd_and_hms(2026, 5, 4, *hour, 0, 0).unwrap();
+                let mut info = SessionInfo::new(
+                    title,
+                    SessionKind::Talk,
+                    TimeSpan::starting_at(start, Duration::minutes(30)).unwrap(),
+                )
+                .unwrap();
+                if !guid_key.is_empty() {
+                    info.guid = Guid::derived(guid_key);
+                }
+                SessionDraft {
+                    room: *room,
+                    track: None,
+                    speakers: vec![0],
+                    info,
+                }
+            })
+            .collect();
+        Program::new(
+            info,
+            rooms,
+            vec![],
+            vec![SpeakerInfo::new("S").unwrap()],
+            drafts,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn sessions_are_matched_by_guid_across_moves_and_renames() {
+        let old = StoredProgram::numbered(&program(&[
+            ("a", "Alpha", 9, 0),
+            ("b", "Beta", 10, 0),
+            ("c", "Gamma", 11, 0),
+        ]));
+        let new = program(&[
+            ("a", "Alpha", 12, 1),
+            ("b", "Beta, revised", 10, 0),
+            ("d", "Delta", 13, 0),
+        ]);
+        let d = diff(&old, &new);
+        assert_eq!(d.added, vec![2]);
+        assert_eq!(d.removed, vec![old.sessions[2].id]);
+        let changes: Vec<_> = d.changed().map(|(id, _, c)| (*id, c.clone())).collect();
+        assert_eq!(
+            changes,
+            vec![
+                (old.sessions[0].id, vec![Change::Moved, Change::RoomChanged]),
+                (old.sessions[1].id, vec![Change::Retitled]),
+            ]
+        );
+        assert_eq!(
+            d.entries.len(),
+            4,
+            "one line per added, removed or changed session"
+        );
+        assert!(d.entries.windows(2).all(|w| {
+            let at = |e: &ChangeEntry| e.after.as_ref().or(e.before.as_ref()).map(|s| s.starts_at);
+            at(&w[0]) <= at(&w[1])
+        }));
+    }
+
+    #[test]
+    fn without_guids_a_unique_title_still_matches() {
+        // Guids derived from title and start: a moved session gets a new one, but its title
+        // is unique, so it is the same session (a spreadsheet without ids).
+        let old = StoredProgram::numbered(&program(&[
+            ("", "Alpha", 9, 0),
+            ("", "Twin", 10, 0),
+            ("", "Twin", 11, 1),
+        ]));
+        let new = program(&[
+            ("", "Alpha", 14, 0),
+            ("", "Twin", 15, 0),
+            ("", "Twin", 16, 1),
+        ]);
+        let d = diff(&old, &new);
+        assert_eq!(d.changed().count(), 1, "Alpha moved");
+        // Two sessions share the title "Twin": no guessing, they are replaced.
+        assert_eq!((d.added.len(), d.removed.len()), (2, 2));
+    }
+
+    #[test]
+    fn the_same_program_has_no_changes() {
+        let p = program(&[("a", "Alpha", 9, 0), ("b", "Beta", 10, 1)]);
+        let d = diff(&StoredProgram::numbered(&p), &p);
+        assert!(d.is_empty());
+        assert_eq!(d.kept.len(), 2);
+    }
+}

@@ -631,3 +631,52 @@ fn exports_validate_against_the_c3voc_schemas() {
         }
     }
 }
+
+mod day_change {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn doc(day_end: &str, late: &str, minutes: u32) -> String {
+        format!(
+            "<schedule><version>1</version><conference><acronym>night</acronym><title>Night</title><time_zone_name>Europe/Vienna</time_zone_name></conference>\
+             <day date='2026-03-01' index='1' start='2026-03-01T10:00:00+01:00' end='{day_end}'><room name='Club'>\
+             <event id='1' guid=''><date>2026-03-01T10:00:00+01:00</date><duration>01:00</duration><title>Morning</title></event>\
+             <event id='2' guid=''><date>{late}</date><duration>{:02}:{:02}</duration><title>Late</title></event>\
+             </room></day></schedule>",
+            minutes / 60,
+            minutes % 60
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// With no day change declared, an event listed under a day but starting after
+        /// midnight (before the day's first event's hour) still belongs to that day.
+        #[test]
+        fn events_after_midnight_stay_on_their_listed_day(h in 0u32..10, m in 0u32..60, minutes in 1u32..600) {
+            let late = format!("2026-03-02T{h:02}:{m:02}:00+01:00");
+            let i = import(doc("2026-03-01T23:00:00+01:00", &late, minutes).as_bytes(), None, &ImportOptions::default()).unwrap();
+            let c = i.program.conference();
+            prop_assert_eq!(c.days.dates().len(), 1, "day change {}", c.days.day_change());
+            for s in i.program.sessions() {
+                prop_assert_eq!(c.days.day_of(s.info.span.start(), c.time_zone), NaiveDate::from_ymd_opt(2026, 3, 1).unwrap());
+            }
+        }
+
+        /// With a declared day change, events before it belong to the day before, events from
+        /// it on to their own date.
+        #[test]
+        fn a_declared_day_change_splits_the_night(change in 1u32..10, h in 0u32..12) {
+            let late = format!("2026-03-02T{h:02}:30:00+01:00");
+            let end = format!("2026-03-02T{change:02}:00:00+01:00");
+            let i = import(doc(&end, &late, 30).as_bytes(), None, &ImportOptions::default()).unwrap();
+            let c = i.program.conference();
+            prop_assert_eq!(c.days.day_change(), NaiveTime::from_hms_opt(change, 0, 0).unwrap());
+            let late = i.program.sessions().iter().find(|s| s.info.title == "Late").unwrap();
+            let expected = if h < change { NaiveDate::from_ymd_opt(2026, 3, 1) } else { NaiveDate::from_ymd_opt(2026, 3, 2) };
+            prop_assert_eq!(Some(c.days.day_of(late.info.span.start(), c.time_zone)), expected);
+            prop_assert_eq!(c.days.dates().len(), if h < change { 1 } else { 2 });
+        }
+    }
+}

@@ -387,3 +387,123 @@ fn the_command_line_imports_dry_runs_and_exports() {
         "{err}"
     );
 }
+
+/// The demo's JSON export with every session in `ids` moved by `minutes`.
+fn shifted(mut doc: Value, ids: &[i64], minutes: i64) -> Vec<u8> {
+    for day in doc["schedule"]["conference"]["days"]
+        .as_array_mut()
+        .unwrap()
+    {
+        for (_, events) in day["rooms"].as_object_mut().unwrap() {
+            for e in events.as_array_mut().unwrap() {
+                if ids.contains(&e["id"].as_i64().unwrap()) {
+                    let t = DateTime::parse_from_rfc3339(e["date"].as_str().unwrap()).unwrap()
+                        + Duration::minutes(minutes);
+                    e["date"] = t.to_rfc3339().into();
+                }
+            }
+        }
+    }
+    serde_json::to_vec(&doc).unwrap()
+}
+
+server_test!(
+    imports_racing_agenda_edits_keep_every_invariant,
+    |app| async move {
+        let organizer = app.organizer().await;
+        let sessions = app.json("/api/v1/conferences/demo/sessions").await;
+        let list = sessions.as_array().unwrap();
+        // Twelve talks on the last day, made small so seats run out and waitlists form.
+        let last_day = list.last().unwrap()["starts_at"].as_str().unwrap()[..10].to_owned();
+        let picked: Vec<i64> = list
+            .iter()
+            .filter(|s| {
+                s["kind"] == "talk" && s["starts_at"].as_str().unwrap().starts_with(&last_day)
+            })
+            .take(12)
+            .map(|s| s["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(picked.len(), 12);
+        for id in &picked {
+            let (status, _) = app
+                .call(
+                    Method::PUT,
+                    &format!("/api/v1/conferences/demo/sessions/{id}/capacity"),
+                    &organizer,
+                    Some(serde_json::json!({"capacity": 3})),
+                )
+                .await;
+            assert_eq!(status, 200);
+        }
+        let export: Value = app.json("/c/demo/schedule.json").await;
+        let people = app.signup_many("race", 40).await;
+
+        let mut set = tokio::task::JoinSet::new();
+        for (i, token) in people.iter().enumerate() {
+            let (client, base, token, picked) = (
+                app.client.clone(),
+                app.base.clone(),
+                token.clone(),
+                picked.clone(),
+            );
+            set.spawn(async move {
+                for k in 0..6 {
+                    let id = picked[(i * 5 + k * 7) % picked.len()];
+                    let r = client
+                        .put(format!("{base}/api/v1/conferences/demo/agenda/{id}"))
+                        .bearer_auth(&token)
+                        .json(&serde_json::json!({"waitlist": k % 2 == 0}))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(
+                        [201, 202, 409].contains(&r.status().as_u16()),
+                        "{}",
+                        r.status()
+                    );
+                }
+            });
+        }
+        // Meanwhile three versions move half of the talks back and forth.
+        let half: Vec<i64> = picked.iter().copied().step_by(2).collect();
+        for minutes in [30, -30, 45] {
+            let body = shifted(export.clone(), &half, minutes);
+            let r = app
+                .client
+                .post(app.url("/api/v1/conferences/demo/schedule"))
+                .bearer_auth(&organizer)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        }
+        while let Some(done) = set.join_next().await {
+            done.unwrap();
+        }
+        let store = app.store().await;
+        let conf = store
+            .conference(&hallway_domain::Slug::parse("demo").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .conference
+            .id;
+        assert!(
+            store.seat_violations(conf).await.unwrap().is_empty(),
+            "invariant 1"
+        );
+        assert!(
+            store.double_bookings(conf).await.unwrap().is_empty(),
+            "invariant 2"
+        );
+        assert_eq!(
+            app.json("/api/v1/conferences/demo/versions")
+                .await
+                .as_array()
+                .unwrap()
+                .len(),
+            4
+        );
+    }
+);

@@ -83,7 +83,8 @@ fn instant(when: When, zone: TimeZone, at: &Location, warnings: &mut Warnings) -
 
 /// The day change a file implies when it does not declare one: events listed under a day
 /// but starting on the next date (after midnight) belong to that day, so the day changes
-/// after the latest of them, at the next full hour (never after noon).
+/// after the latest of them, at the next full hour (never after noon, and never after the
+/// earliest event listed on its own date).
 fn implied_day_change(raw: &RawSchedule, zone: TimeZone) -> NaiveTime {
     let mut latest: Option<NaiveTime> = None;
     for e in &raw.events {
@@ -100,8 +101,22 @@ fn implied_day_change(raw: &RawSchedule, zone: TimeZone) -> NaiveTime {
             latest = latest.max(Some(local.time()));
         }
     }
+    // Never later than the earliest event on its own date: that one must stay on its day.
+    let earliest_own = raw
+        .events
+        .iter()
+        .filter_map(|e| {
+            let (day, start) = (e.day?, e.start?);
+            let local = match start {
+                When::Absolute(t) => t.with_timezone(&zone.tz()).naive_local(),
+                When::Local(t) => t,
+            };
+            (local.date() == day).then_some(local.time())
+        })
+        .min();
     latest
         .and_then(|t| NaiveTime::from_hms_opt((t.hour() + 1).min(12), 0, 0))
+        .map(|t| earliest_own.map_or(t, |e| t.min(e)))
         .unwrap_or(NaiveTime::MIN)
 }
 
@@ -435,6 +450,7 @@ pub(crate) fn build(
         .map_err(|e| err(Location::File, e.to_string()))?;
     conference.venue = raw.venue.trim().to_owned();
     conference.city = raw.city.trim().to_owned();
+    conference.description = html_to_text(&raw.description);
     conference.url = resolve_url(&raw.base_url, &raw.url)
         .or_else(|| resolve_url("", &raw.base_url))
         .unwrap_or_default();

@@ -2,7 +2,7 @@
 //! [`RawSchedule`] as written (local times; the builder places them in the conference's
 //! zone) and written back with exactly the columns the reader understands.
 //!
-//! The columns are documented in `docs/csv-columns.md`.
+//! The columns are documented in the README ("CSV columns").
 
 use std::collections::HashMap;
 

@@ -88,6 +88,7 @@ fn render(
         x("X-HALLWAY-VENUE", info.venue.clone());
         x("X-HALLWAY-CITY", info.city.clone());
         x("X-HALLWAY-URL", info.url.clone());
+        x("X-WR-CALDESC", info.description.clone());
         // Rooms and tracks in display order, so unused ones and the order survive.
         for room in &program.rooms {
             let mut p = Property::new("X-HALLWAY-ROOM", room.name.as_str());
@@ -1003,6 +1004,7 @@ fn read_calendar_line(
         "X-HALLWAY-VENUE" => raw.venue = text(),
         "X-HALLWAY-CITY" => raw.city = text(),
         "X-HALLWAY-URL" => raw.url = text(),
+        "X-WR-CALDESC" => raw.description = text(),
         "X-HALLWAY-FIRST-DAY" => raw.first_day = Some(day()?),
         "X-HALLWAY-LAST-DAY" => raw.last_day = Some(day()?),
         "X-HALLWAY-DAY-CHANGE" => {
@@ -1115,6 +1117,7 @@ pub(crate) mod tests {
                 .unwrap();
         conference.venue = "Hall 7, Messe".into();
         conference.city = "Berlin".into();
+        conference.description = "Three days of containers;\nbring, a laptop.".into();
         conference.url = "https://democon.example.org/".into();
         let rooms = vec![
             RoomDraft {
@@ -1439,7 +1442,6 @@ pub(crate) mod tests {
         // A session without its own URL links to its page here.
         assert!(text.contains("URL:https://hallway.example.org/c/democon/sessions/"));
 
-        // The conference's description has no place in a calendar.
         let options = ImportOptions {
             slug: Some(Slug::parse("democon").unwrap()),
             ..ImportOptions::default()

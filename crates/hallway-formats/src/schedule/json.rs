@@ -41,6 +41,8 @@ struct Conference {
     #[serde(default)]
     url: Option<String>,
     #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
     tracks: Vec<TrackIn>,
     #[serde(default)]
     rooms: Vec<RoomIn>,
@@ -188,6 +190,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<RawSchedule, ImportError> {
         title: s(c.title),
         acronym: s(c.acronym),
         url: s(c.url),
+        description: s(c.description),
         base_url: s(file.schedule.base_url),
         time_zone: s(c.time_zone_name),
         first_day: c.start.as_deref().and_then(date_of),
@@ -424,6 +427,9 @@ pub(crate) fn write(program: &StoredProgram, options: &ExportOptions) -> Vec<u8>
     }
     if c.url.starts_with("http://") || c.url.starts_with("https://") {
         conference["url"] = json!(c.url);
+    }
+    if !c.description.is_empty() {
+        conference["description"] = json!(c.description);
     }
     let file = json!({
         "$schema": "https://c3voc.de/schedule/schema.json",

@@ -347,6 +347,8 @@ pub struct RawSchedule {
     pub venue: String,
     /// City.
     pub city: String,
+    /// What the conference is about.
+    pub description: String,
     /// The IANA zone the file names, if any.
     pub time_zone: String,
     /// The first and last day the file declares.

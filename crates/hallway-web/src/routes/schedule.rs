@@ -521,6 +521,10 @@ async fn versions(
 
 struct EntryView {
     title: String,
+    /// The title before a retitling, else empty.
+    was: String,
+    /// The session's page, while it exists.
+    href: String,
     changes: String,
     before: String,
     after: String,
@@ -590,6 +594,17 @@ async fn changes_page(
                 .iter()
                 .map(|e| EntryView {
                     title: e.title().to_owned(),
+                    was: match (&e.before, &e.after) {
+                        (Some(b), Some(a)) if b.title != a.title => b.title.clone(),
+                        _ => String::new(),
+                    },
+                    href: loaded
+                        .sessions
+                        .iter()
+                        .find(|s| s.info.guid == e.guid && e.after.is_some())
+                        .map_or_else(String::new, |s| {
+                            format!("/c/{}/sessions/{}", c.info.slug, s.id)
+                        }),
                     changes: e
                         .changes
                         .iter()
