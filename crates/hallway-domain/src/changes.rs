@@ -40,6 +40,7 @@ impl StoredProgram {
                 id: RoomId::new(id(i)),
                 name: r.name.clone(),
                 capacity: r.capacity,
+                note: String::new(),
             })
             .collect();
         let mut sessions: Vec<Session> = program

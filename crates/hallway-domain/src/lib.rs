@@ -11,6 +11,7 @@ pub mod account;
 pub mod agenda;
 pub mod changes;
 pub mod directory;
+pub mod editor;
 pub mod guid;
 pub mod ids;
 pub mod program;

@@ -413,6 +413,8 @@ pub struct Room {
     pub name: String,
     /// How many people it holds; `None` when unknown (then unlimited).
     pub capacity: Option<Capacity>,
+    /// Where to find it ("Level 2, past the cloakroom"); may be empty.
+    pub note: String,
 }
 
 /// A track: a theme that groups sessions, shown by its colour and name.
@@ -472,6 +474,8 @@ pub struct SpeakerInfo {
     pub bio: String,
     /// Home page, social profiles.
     pub links: Vec<Link>,
+    /// A photo (absolute http(s) URL); may be empty.
+    pub photo_url: String,
 }
 
 impl SpeakerInfo {
@@ -482,6 +486,7 @@ impl SpeakerInfo {
             company: String::new(),
             bio: String::new(),
             links: Vec::new(),
+            photo_url: String::new(),
         })
     }
 }

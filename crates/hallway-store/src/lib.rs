@@ -14,6 +14,7 @@ mod directory;
 mod people;
 #[macro_use]
 mod program;
+mod organize;
 mod reminders;
 mod schedule;
 mod url;
@@ -27,6 +28,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{Account, TokenInfo};
 pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome, ReserveRequest};
+pub use organize::{AuditEntry, Invitation, Member};
 pub use people::NewAttendee;
 pub use program::ConferenceDetail;
 pub use reminders::{MAX_REMINDER_MINUTES, Reminder};

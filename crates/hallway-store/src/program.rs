@@ -21,6 +21,10 @@ pub struct ConferenceDetail {
     pub rooms: Vec<Room>,
     /// Its tracks.
     pub tracks: Vec<Track>,
+    /// Whether the public sees it (conferences made in the workspace start unpublished).
+    pub published: bool,
+    /// Its logo (absolute http(s) URL); may be empty.
+    pub logo_url: String,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -48,6 +52,8 @@ struct ConferenceRow {
     city: String,
     description: String,
     url: String,
+    published: i64,
+    logo_url: String,
 }
 
 impl ConferenceRow {
@@ -132,6 +138,7 @@ struct SpeakerRow {
     company: String,
     bio: String,
     links: String,
+    photo_url: String,
 }
 
 impl SpeakerRow {
@@ -140,6 +147,7 @@ impl SpeakerRow {
         info.company = self.company;
         info.bio = self.bio;
         info.links = from_json::<Vec<Link>>(&self.links, "speaker links")?;
+        info.photo_url = self.photo_url;
         Ok(Speaker {
             id: SpeakerId::new(self.id),
             info,
@@ -151,7 +159,7 @@ macro_rules! conference_sql {
     ($tail:literal) => {
         concat!(
             "SELECT id, slug, name, time_zone, first_day, last_day, day_change_minutes, venue, ",
-            "city, description, url FROM conferences ",
+            "city, description, url, published, logo_url FROM conferences ",
             $tail
         )
     };
@@ -226,7 +234,7 @@ macro_rules! link_speakers {
 }
 
 impl Store {
-    /// Stores `program` as a new conference in one transaction and answers its id.
+    /// Stores `program` as a new, published conference in one transaction and answers its id.
     ///
     /// Fails with [`StoreError::Conflict`] when the slug is taken; nothing is written then.
     pub async fn insert_program(
@@ -346,17 +354,18 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Every conference on this server, by first day.
+    /// Every published conference on this server, by first day.
     pub async fn conferences(&self) -> Result<Vec<Conference>> {
         let rows: Vec<ConferenceRow> = on_pool!(self, pool => {
-            sqlx::query_as(conference_sql!("ORDER BY first_day, name")).fetch_all(pool).await?
+            sqlx::query_as(conference_sql!("WHERE published = 1 ORDER BY first_day, name")).fetch_all(pool).await?
         });
         rows.into_iter()
             .map(ConferenceRow::into_conference)
             .collect()
     }
 
-    /// A conference by slug with its rooms and tracks; `None` if there is no such conference.
+    /// A conference by slug with its rooms and tracks, published or not; `None` if there is
+    /// no such conference.
     pub async fn conference(&self, slug: &Slug) -> Result<Option<ConferenceDetail>> {
         let found = on_pool!(self, pool => {
             let row: Option<ConferenceRow> = sqlx::query_as(conference_sql!("WHERE slug = $1"))
@@ -366,8 +375,8 @@ impl Store {
             match row {
                 None => None,
                 Some(row) => {
-                    let rooms: Vec<(i64, String, Option<i64>)> = sqlx::query_as(
-                        "SELECT id, name, capacity FROM rooms WHERE conference_id = $1 ORDER BY position, id",
+                    let rooms: Vec<(i64, String, Option<i64>, String)> = sqlx::query_as(
+                        "SELECT id, name, capacity, note FROM rooms WHERE conference_id = $1 ORDER BY position, id",
                     )
                     .bind(row.id)
                     .fetch_all(pool)
@@ -385,15 +394,19 @@ impl Store {
         let Some((row, rooms, tracks)) = found else {
             return Ok(None);
         };
+        let (published, logo_url) = (row.published != 0, row.logo_url.clone());
         Ok(Some(ConferenceDetail {
+            published,
+            logo_url,
             conference: row.into_conference()?,
             rooms: rooms
                 .into_iter()
-                .map(|(id, name, cap)| {
+                .map(|(id, name, cap, note)| {
                     Ok(Room {
                         id: RoomId::new(id),
                         name,
                         capacity: capacity(cap)?,
+                        note,
                     })
                 })
                 .collect::<Result<_>>()?,
@@ -478,7 +491,7 @@ impl Store {
     pub async fn speakers(&self, conference: ConferenceId) -> Result<Vec<Speaker>> {
         let rows: Vec<SpeakerRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT id, name, company, bio, links FROM speakers WHERE conference_id = $1 ORDER BY name, id",
+                "SELECT id, name, company, bio, links, photo_url FROM speakers WHERE conference_id = $1 ORDER BY name, id",
             )
             .bind(conference.get())
             .fetch_all(pool)
@@ -496,7 +509,7 @@ impl Store {
     ) -> Result<Option<(Speaker, Vec<SessionId>)>> {
         let found = on_pool!(self, pool => {
             let row: Option<SpeakerRow> = sqlx::query_as(
-                "SELECT id, name, company, bio, links FROM speakers WHERE conference_id = $1 AND id = $2",
+                "SELECT id, name, company, bio, links, photo_url FROM speakers WHERE conference_id = $1 AND id = $2",
             )
             .bind(conference.get())
             .bind(id.get())

@@ -9,6 +9,8 @@ mod ops;
 mod organize;
 mod program;
 mod schedule;
+mod workspace;
+mod workspace_pages;
 
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -49,6 +51,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(ops::router())
         .merge(organize::router())
         .merge(schedule::router())
+        .merge(workspace::router())
+        .merge(OpenApiRouter::from(workspace_pages::router()))
 }
 
 /// Anything no route matched: problem+json under `/api/`, the 404 page elsewhere.

@@ -87,7 +87,14 @@ impl From<Missing> for PageError {
 pub(super) async fn detail(state: &AppState, slug: &str) -> Result<ConferenceDetail, Missing> {
     let missing = || Missing::NotFound(format!("There is no conference {slug:?}."));
     let slug = Slug::parse(slug).map_err(|_| missing())?;
-    state.store.conference(&slug).await?.ok_or_else(missing)
+    // An unpublished conference does not exist for the public pages and API; organizers
+    // work on it in the workspace (`/c/{slug}/organize`).
+    state
+        .store
+        .conference(&slug)
+        .await?
+        .filter(|d| d.published)
+        .ok_or_else(missing)
 }
 
 pub(super) async fn load(state: &AppState, slug: &str) -> Result<Loaded, Missing> {

@@ -119,6 +119,61 @@ impl TestApp {
         tokens
     }
 
+    /// An account made with `hallway user add --role ROLE [--conference SLUG]` (password
+    /// "role password"); answers a bearer token from logging in.
+    pub async fn user(&self, email: &str, role: &str, conference: Option<&str>) -> String {
+        use std::io::Write;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hallway"));
+        cmd.args(["user", "add", "--email", email, "--role", role]);
+        if let Some(c) = conference {
+            cmd.args(["--conference", c]);
+        }
+        let mut child = cmd
+            .arg("--db")
+            .arg(self.db.url_string())
+            .env("HALLWAY_ARGON2_MEMORY_KIB", "64")
+            .env("HALLWAY_ARGON2_PASSES", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"role password\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "user add {email} {role} failed");
+        let r = self
+            .client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": "role password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = r.json().await.unwrap();
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A client holding the log-in cookie of `email` (made by [`TestApp::user`]), for pages.
+    pub async fn browser(&self, email: &str) -> reqwest::Client {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let r = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"email": email, "password": "role password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        client
+    }
+
     /// An organizer of the demo conference, made with `hallway user add`; answers a token.
     pub async fn organizer(&self) -> String {
         use std::io::Write;

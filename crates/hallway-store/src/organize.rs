@@ -1,0 +1,698 @@
+//! The organizer workspace's storage: conferences made in hallway, their rooms, tracks and
+//! speakers (changed at once: they reach attendees only through sessions), the draft of the
+//! next release (sessions, released by [`Store::import_program`]), invitations, members and
+//! the audit log of every organizer action.
+
+use chrono::{DateTime, Utc};
+use hallway_domain::account::Role;
+use hallway_domain::editor::Draft;
+use hallway_domain::program::{ConferenceInfo, SpeakerInfo};
+use hallway_domain::{Capacity, Colour, ConferenceId, Program, RoomId, SpeakerId, TrackId, UserId};
+
+use hallway_domain::agenda::promotion_candidate;
+use hallway_domain::{SessionId, TimeSpan};
+
+use crate::agenda::{retryable, span_of, write_sql};
+use crate::{
+    Promotion, Result, Store, StoreError, conflict_on_unique, from_json, on_pool, to_json,
+};
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Who (their email at the time).
+    pub actor: String,
+    /// What, in a few words ("added room").
+    pub action: String,
+    /// The details ("Hall A, 200 seats").
+    pub detail: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A conference member with a role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// The account.
+    pub user: UserId,
+    /// Its email.
+    pub email: String,
+    /// Its name.
+    pub name: String,
+    /// The role.
+    pub role: Role,
+}
+
+/// An invitation to join a conference's team.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invitation {
+    /// The conference.
+    pub conference: ConferenceId,
+    /// Its slug.
+    pub slug: String,
+    /// Its name.
+    pub conference_name: String,
+    /// Who is invited.
+    pub email: String,
+    /// As what.
+    pub role: Role,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// Whether it was taken up.
+    pub accepted: bool,
+}
+
+/// conference id, slug, name, email, role, created_at, accepted_at.
+type InvitationRow = (i64, String, String, String, String, i64, Option<i64>);
+
+fn instant(secs: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| StoreError::Corrupt(format!("instant {secs}")))
+}
+
+fn role(raw: &str) -> Result<Role> {
+    Role::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl Store {
+    /// Whether `table` (rooms or tracks) has another row named `name`, ignoring case (a
+    /// program's names are unique regardless of case).
+    async fn name_taken(
+        &self,
+        table: &'static str,
+        conference: ConferenceId,
+        name: &str,
+        except: i64,
+    ) -> Result<bool> {
+        let sql = match table {
+            "rooms" => {
+                "SELECT COUNT(*) FROM rooms WHERE conference_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3"
+            }
+            _ => {
+                "SELECT COUNT(*) FROM tracks WHERE conference_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3"
+            }
+        };
+        let n: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(sql).bind(conference.get()).bind(name).bind(except).fetch_one(pool).await?
+        });
+        Ok(n > 0)
+    }
+
+    /// Creates an empty, unpublished conference and makes `creator` its organizer.
+    /// Fails with [`StoreError::Conflict`] when the slug is taken.
+    pub async fn create_conference(
+        &self,
+        info: &ConferenceInfo,
+        creator: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<ConferenceId> {
+        let program = Program::new(info.clone(), vec![], vec![], vec![], vec![])
+            .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let id = self
+            .insert_program_as(&program, now, "", "created in hallway")
+            .await?;
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE conferences SET published = 0 WHERE id = $1")
+                .bind(id.get())
+                .execute(pool)
+                .await?;
+        });
+        self.grant_role(id, creator, Role::Organizer).await?;
+        Ok(id)
+    }
+
+    /// Changes a conference's details (the slug stays). Sessions outside new days stay
+    /// where they are until the next release, which refuses them.
+    pub async fn update_conference(
+        &self,
+        id: ConferenceId,
+        info: &ConferenceInfo,
+        logo_url: &str,
+    ) -> Result<()> {
+        let day_change =
+            i64::from(chrono::Timelike::num_seconds_from_midnight(&info.days.day_change()) / 60);
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE conferences SET name = $1, time_zone = $2, first_day = $3, last_day = $4, \
+                 day_change_minutes = $5, venue = $6, city = $7, description = $8, url = $9, logo_url = $10 \
+                 WHERE id = $11",
+            )
+            .bind(&info.name)
+            .bind(info.time_zone.name())
+            .bind(info.days.first().to_string())
+            .bind(info.days.last().to_string())
+            .bind(day_change)
+            .bind(&info.venue)
+            .bind(&info.city)
+            .bind(&info.description)
+            .bind(&info.url)
+            .bind(logo_url)
+            .bind(id.get())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Shows a conference to the public, or hides it.
+    pub async fn set_published(&self, id: ConferenceId, published: bool) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE conferences SET published = $1 WHERE id = $2")
+                .bind(i64::from(published))
+                .bind(id.get())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Adds a room. Fails with [`StoreError::Conflict`] when the name is taken.
+    pub async fn add_room(
+        &self,
+        conference: ConferenceId,
+        name: &str,
+        capacity: Option<Capacity>,
+        note: &str,
+    ) -> Result<RoomId> {
+        if self.name_taken("rooms", conference, name, 0).await? {
+            return Err(StoreError::Conflict(format!(
+                "there is already a room named {name:?}"
+            )));
+        }
+        let id: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO rooms (conference_id, name, capacity, note, position) \
+                 VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), -1) + 1 FROM rooms WHERE conference_id = $1)) RETURNING id",
+            )
+            .bind(conference.get())
+            .bind(name)
+            .bind(capacity.map(|c| i64::from(c.get())))
+            .bind(note)
+            .fetch_one(pool)
+            .await
+            .map_err(|e| conflict_on_unique(e, || format!("there is already a room named {name:?}")))?
+        });
+        Ok(RoomId::new(id))
+    }
+
+    /// Changes a room. A new capacity applies at once to its sessions without their own:
+    /// raising it promotes waiting attendees, lowering it keeps everyone already in.
+    /// Answers `None` when the conference has no such room.
+    pub async fn update_room(
+        &self,
+        conference: ConferenceId,
+        room: RoomId,
+        name: &str,
+        capacity: Option<Capacity>,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<Promotion>>> {
+        if self
+            .name_taken("rooms", conference, name, room.get())
+            .await?
+        {
+            return Err(StoreError::Conflict(format!(
+                "there is already a room named {name:?}"
+            )));
+        }
+        for _ in 0..crate::agenda::MAX_ATTEMPTS {
+            match self
+                .update_room_once(conference, room, name, capacity, note, now)
+                .await
+            {
+                Err(StoreError::Database(e)) if retryable(&e) => continue,
+                other => return other,
+            }
+        }
+        Err(StoreError::Conflict(
+            "the room is busy right now; try again".into(),
+        ))
+    }
+
+    async fn update_room_once(
+        &self,
+        conference: ConferenceId,
+        room: RoomId,
+        name: &str,
+        capacity: Option<Capacity>,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<Promotion>>> {
+        let (begin, lock) = write_sql(self.backend());
+        let (conference, room) = (conference.get(), room.get());
+        let capacity = capacity.map(|c| i64::from(c.get()));
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_with(begin).await?;
+            let changed = sqlx::query("UPDATE rooms SET name = $1, capacity = $2, note = $3 WHERE id = $4 AND conference_id = $5")
+                .bind(name)
+                .bind(capacity)
+                .bind(note)
+                .bind(room)
+                .bind(conference)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("there is already a room named {name:?}")))?
+                .rows_affected();
+            if changed == 0 {
+                return Ok(None);
+            }
+            let sessions: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM sessions WHERE room_id = $1 AND capacity_override IS NULL AND kind <> 'break' ORDER BY id",
+            )
+            .bind(room)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut promotions = Vec::new();
+            for session in sessions {
+                sqlx::query(
+                    "UPDATE sessions SET capacity = $1, \
+                     kept_over = CASE WHEN $1 IS NULL OR reserved <= $1 THEN 0 ELSE reserved - $1 END WHERE id = $2",
+                )
+                .bind(capacity)
+                .bind(session)
+                .execute(&mut *tx)
+                .await?;
+                promotions.extend(promote!(tx, lock, conference, session, now));
+            }
+            tx.commit().await?;
+            Ok(Some(promotions))
+        })
+    }
+
+    /// Deletes a room no session uses. Answers false when there is no such room; fails with
+    /// [`StoreError::Conflict`] when sessions use it.
+    pub async fn delete_room(&self, conference: ConferenceId, room: RoomId) -> Result<bool> {
+        let deleted = on_pool!(self, pool => {
+            sqlx::query(
+                "DELETE FROM rooms WHERE id = $1 AND conference_id = $2",
+            )
+            .bind(room.get())
+            .bind(conference.get())
+            .execute(pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    StoreError::Conflict("sessions take place in this room: move them first".into())
+                }
+                _ => StoreError::from(e),
+            })?
+            .rows_affected()
+        });
+        Ok(deleted == 1)
+    }
+
+    /// Adds a track. Fails with [`StoreError::Conflict`] when the name is taken.
+    pub async fn add_track(
+        &self,
+        conference: ConferenceId,
+        name: &str,
+        colour: Colour,
+    ) -> Result<TrackId> {
+        if self.name_taken("tracks", conference, name, 0).await? {
+            return Err(StoreError::Conflict(format!(
+                "there is already a track named {name:?}"
+            )));
+        }
+        let id: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar("INSERT INTO tracks (conference_id, name, colour) VALUES ($1, $2, $3) RETURNING id")
+                .bind(conference.get())
+                .bind(name)
+                .bind(colour.hex())
+                .fetch_one(pool)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("there is already a track named {name:?}")))?
+        });
+        Ok(TrackId::new(id))
+    }
+
+    /// Changes a track; false when there is no such track.
+    pub async fn update_track(
+        &self,
+        conference: ConferenceId,
+        track: TrackId,
+        name: &str,
+        colour: Colour,
+    ) -> Result<bool> {
+        if self
+            .name_taken("tracks", conference, name, track.get())
+            .await?
+        {
+            return Err(StoreError::Conflict(format!(
+                "there is already a track named {name:?}"
+            )));
+        }
+        let n = on_pool!(self, pool => {
+            sqlx::query("UPDATE tracks SET name = $1, colour = $2 WHERE id = $3 AND conference_id = $4")
+                .bind(name)
+                .bind(colour.hex())
+                .bind(track.get())
+                .bind(conference.get())
+                .execute(pool)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("there is already a track named {name:?}")))?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Deletes a track (its sessions keep going, without a track); false when there is none.
+    pub async fn delete_track(&self, conference: ConferenceId, track: TrackId) -> Result<bool> {
+        let n = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM tracks WHERE id = $1 AND conference_id = $2")
+                .bind(track.get())
+                .bind(conference.get())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Adds a speaker.
+    pub async fn add_speaker(
+        &self,
+        conference: ConferenceId,
+        info: &SpeakerInfo,
+    ) -> Result<SpeakerId> {
+        let id: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "INSERT INTO speakers (conference_id, name, company, bio, links, photo_url) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(conference.get())
+            .bind(&info.name)
+            .bind(&info.company)
+            .bind(&info.bio)
+            .bind(to_json(&info.links))
+            .bind(&info.photo_url)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(SpeakerId::new(id))
+    }
+
+    /// Changes a speaker; false when there is no such speaker.
+    pub async fn update_speaker(
+        &self,
+        conference: ConferenceId,
+        speaker: SpeakerId,
+        info: &SpeakerInfo,
+    ) -> Result<bool> {
+        let n = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE speakers SET name = $1, company = $2, bio = $3, links = $4, photo_url = $5 WHERE id = $6 AND conference_id = $7",
+            )
+            .bind(&info.name)
+            .bind(&info.company)
+            .bind(&info.bio)
+            .bind(to_json(&info.links))
+            .bind(&info.photo_url)
+            .bind(speaker.get())
+            .bind(conference.get())
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Deletes a speaker (taken off their sessions); false when there is no such speaker.
+    pub async fn delete_speaker(
+        &self,
+        conference: ConferenceId,
+        speaker: SpeakerId,
+    ) -> Result<bool> {
+        let n = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM speakers WHERE id = $1 AND conference_id = $2")
+                .bind(speaker.get())
+                .bind(conference.get())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// The stored draft of the next release and its revision, if one was saved since the last
+    /// release.
+    pub async fn draft(&self, conference: ConferenceId) -> Result<Option<(Draft, i64)>> {
+        let row: Option<(String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT doc, revision FROM drafts WHERE conference_id = $1")
+                .bind(conference.get())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(|(doc, revision)| Ok((from_json(&doc, "draft")?, revision)))
+            .transpose()
+    }
+
+    /// Saves the draft if nobody saved another since `revision` was read (0: none stored).
+    /// Answers whether it was saved.
+    pub async fn save_draft(
+        &self,
+        conference: ConferenceId,
+        draft: &Draft,
+        revision: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let doc = to_json(draft);
+        let n = on_pool!(self, pool => {
+            if revision == 0 {
+                sqlx::query(
+                    "INSERT INTO drafts (conference_id, doc, revision, updated_at) VALUES ($1, $2, 1, $3) \
+                     ON CONFLICT (conference_id) DO NOTHING",
+                )
+                .bind(conference.get())
+                .bind(&doc)
+                .bind(now.timestamp())
+                .execute(pool)
+                .await?
+                .rows_affected()
+            } else {
+                sqlx::query(
+                    "UPDATE drafts SET doc = $1, revision = revision + 1, updated_at = $2 \
+                     WHERE conference_id = $3 AND revision = $4",
+                )
+                .bind(&doc)
+                .bind(now.timestamp())
+                .bind(conference.get())
+                .bind(revision)
+                .execute(pool)
+                .await?
+                .rows_affected()
+            }
+        });
+        Ok(n == 1)
+    }
+
+    /// Forgets the draft (after a release: the next one starts from the public program).
+    pub async fn drop_draft(&self, conference: ConferenceId) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM drafts WHERE conference_id = $1")
+                .bind(conference.get())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Records an organizer action.
+    pub async fn record(
+        &self,
+        conference: ConferenceId,
+        user: UserId,
+        actor: &str,
+        action: &str,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO audit_log (conference_id, user_id, actor, action, detail, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(conference.get())
+            .bind(user.get())
+            .bind(actor)
+            .bind(action)
+            .bind(detail)
+            .bind(now.timestamp())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The newest `limit` lines of a conference's audit log, newest first.
+    pub async fn audit_log(&self, conference: ConferenceId, limit: u32) -> Result<Vec<AuditEntry>> {
+        let rows: Vec<(String, String, String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT actor, action, detail, at FROM audit_log WHERE conference_id = $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(conference.get())
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(actor, action, detail, at)| {
+                Ok(AuditEntry {
+                    actor,
+                    action,
+                    detail,
+                    at: instant(at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Stores an invitation under the hash of its secret token.
+    pub async fn create_invitation(
+        &self,
+        conference: ConferenceId,
+        email: &str,
+        role: Role,
+        by: UserId,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO invitations (token_hash, conference_id, email, role, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(token_hash)
+            .bind(conference.get())
+            .bind(email)
+            .bind(role.as_str())
+            .bind(by.get())
+            .bind(now.timestamp())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The invitation with `token_hash`.
+    pub async fn invitation(&self, token_hash: &str) -> Result<Option<Invitation>> {
+        let row: Option<InvitationRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT i.conference_id, c.slug, c.name, i.email, i.role, i.created_at, i.accepted_at \
+                 FROM invitations i JOIN conferences c ON c.id = i.conference_id WHERE i.token_hash = $1",
+            )
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|(c, slug, name, email, r, at, accepted)| {
+            Ok(Invitation {
+                conference: ConferenceId::new(c),
+                slug,
+                conference_name: name,
+                email,
+                role: role(&r)?,
+                created_at: instant(at)?,
+                accepted: accepted.is_some(),
+            })
+        })
+        .transpose()
+    }
+
+    /// The open and taken invitations of a conference, newest first.
+    pub async fn invitations(&self, conference: ConferenceId) -> Result<Vec<Invitation>> {
+        let rows: Vec<(String, String, String, String, i64, Option<i64>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT c.slug, c.name, i.email, i.role, i.created_at, i.accepted_at \
+                 FROM invitations i JOIN conferences c ON c.id = i.conference_id WHERE i.conference_id = $1 \
+                 ORDER BY i.created_at DESC, i.email",
+            )
+            .bind(conference.get())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(slug, name, email, r, at, accepted)| {
+                Ok(Invitation {
+                    conference,
+                    slug,
+                    conference_name: name,
+                    email,
+                    role: role(&r)?,
+                    created_at: instant(at)?,
+                    accepted: accepted.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    /// Takes up an invitation for `user`: grants its role, once. Answers false when it was
+    /// taken already (or does not exist).
+    pub async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let taken: Option<(i64, String)> = sqlx::query_as(
+                "UPDATE invitations SET accepted_by = $1, accepted_at = $2 \
+                 WHERE token_hash = $3 AND accepted_at IS NULL RETURNING conference_id, role",
+            )
+            .bind(user.get())
+            .bind(now.timestamp())
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((conference, role)) = taken else {
+                return Ok(false);
+            };
+            sqlx::query("INSERT INTO conference_members (conference_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(conference)
+                .bind(user.get())
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(true)
+        })
+    }
+
+    /// The organizers, volunteers and speakers of a conference (attendees are not listed).
+    pub async fn members(&self, conference: ConferenceId) -> Result<Vec<Member>> {
+        let rows: Vec<(i64, String, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT u.id, u.email, u.name, m.role FROM conference_members m JOIN users u ON u.id = m.user_id \
+                 WHERE m.conference_id = $1 AND m.role <> 'attendee' ORDER BY m.role, u.email",
+            )
+            .bind(conference.get())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(id, email, name, r)| {
+                Ok(Member {
+                    user: UserId::new(id),
+                    email,
+                    name,
+                    role: role(&r)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Takes a role away; false when the member did not have it.
+    pub async fn remove_member(
+        &self,
+        conference: ConferenceId,
+        user: UserId,
+        role: Role,
+    ) -> Result<bool> {
+        let n = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM conference_members WHERE conference_id = $1 AND user_id = $2 AND role = $3")
+                .bind(conference.get())
+                .bind(user.get())
+                .bind(role.as_str())
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+}
