@@ -70,6 +70,12 @@ try {
   await page.getByRole('heading', { name: 'Dry run: nothing was stored' }).waitFor();
   await page.screenshot({ path: join(out, 'import-desktop.png'), fullPage: true });
   await shoot(page, 'changes-desktop', '/c/demo/changes', true);
+  await shoot(page, 'organize-desktop', '/c/demo/organize');
+  const day = (await (await fetch(`${server.base}/api/v1/conferences/demo`)).json()).days[1];
+  await shoot(page, 'organize-sessions-desktop', `/c/demo/organize/sessions?day=${day}`);
+  await page.locator('a.draft-session').nth(12).click();
+  await page.waitForLoadState();
+  await page.screenshot({ path: join(out, 'organize-session-desktop.png'), fullPage: true });
   await context.close();
   console.log(`screenshots written to ${out}`);
 } finally {

@@ -194,4 +194,61 @@ impl Store {
         });
         Ok(done == 1)
     }
+
+    /// Points no edition at `conference` any more.
+    pub async fn unlink_editions(&self, conference: ConferenceId) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE editions SET conference_id = NULL WHERE conference_id = $1")
+                .bind(conference.get())
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Adds `edition` to the directory under the series of its `series` name (created when
+    /// new), pointing at `conference`. Fails with [`crate::StoreError::Conflict`] when the
+    /// edition's slug is taken.
+    pub async fn add_edition(&self, edition: &Edition, conference: ConferenceId) -> Result<()> {
+        let series = Series::new(&edition.series, &[])
+            .map_err(|e| crate::StoreError::Conflict(e.to_string()))?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM series WHERE slug = $1")
+                .bind(series.slug.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            let series_id = match found {
+                Some(id) => id,
+                None => sqlx::query_scalar("INSERT INTO series (slug, name) VALUES ($1, $2) RETURNING id")
+                    .bind(series.slug.as_str())
+                    .bind(&series.name)
+                    .fetch_one(&mut *tx)
+                    .await?,
+            };
+            sqlx::query("UPDATE editions SET conference_id = NULL WHERE conference_id = $1")
+                .bind(conference.get())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO editions (series_id, slug, name, starts_on, ends_on, city, \
+                 country, region, url, conference_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(series_id)
+            .bind(edition.slug.as_str())
+            .bind(&edition.name)
+            .bind(edition.starts_on().map(|d| d.to_string()))
+            .bind(edition.ends_on().map(|d| d.to_string()))
+            .bind(&edition.city)
+            .bind(&edition.country)
+            .bind(&edition.region)
+            .bind(&edition.url)
+            .bind(conference.get())
+            .execute(&mut *tx)
+            .await
+            .map_err(|err| crate::conflict_on_unique(err, || format!("the directory already has an edition {}", edition.slug)))?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
 }

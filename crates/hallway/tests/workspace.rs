@@ -154,6 +154,25 @@ server_test!(
         assert_eq!(titles, vec!["Opening", "Workshop"]);
         assert_eq!(public[1]["capacity"], 10);
         assert!(app.html("/c/tiny-conf/program").await.contains("Workshop"));
+        // Listed in the directory, with its program.
+        let (status, entry) = call!(
+        Method::PUT,
+        "/api/v1/conferences/tiny-conf/directory",
+        Some(json!({"create": {"series": "Tiny Series", "name": "Tiny Conf 2031", "region": "Europe", "city": "Lisbon", "country": "PT"}})),
+    )
+    .await;
+        assert_eq!(status, 200, "{entry}");
+        let events = app.json("/api/v1/events?q=tiny").await;
+        assert_eq!(events[0]["name"], "Tiny Conf 2031");
+        assert_eq!(events[0]["has_program"], true);
+        assert_eq!(events[0]["starts_on"], "2031-05-04");
+        let (status, bad) = call!(
+            Method::PUT,
+            "/api/v1/conferences/tiny-conf/directory",
+            Some(json!({"edition": "no-such-edition"}))
+        )
+        .await;
+        assert_eq!((status, bad["field"].as_str()), (400, Some("edition")));
         // Everything was written down.
         let (_, log) = call!(Method::GET, "/api/v1/conferences/tiny-conf/audit", None).await;
         let actions: Vec<&str> = log
@@ -365,6 +384,11 @@ server_test!(
                 None,
             ),
             (Method::GET, "/api/v1/conferences/demo/audit", None),
+            (
+                Method::PUT,
+                "/api/v1/conferences/demo/directory",
+                Some(json!({"edition": null})),
+            ),
             (
                 Method::PUT,
                 "/api/v1/conferences/demo/sessions/1/capacity",

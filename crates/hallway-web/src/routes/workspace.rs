@@ -47,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(members))
         .routes(routes!(remove_member))
         .routes(routes!(audit))
+        .routes(routes!(set_directory))
 }
 
 /// The conference `slug` (published or not) if `account` organizes it: 404 when there is
@@ -1795,5 +1796,135 @@ async fn audit(
                 at: e.at,
             })
             .collect(),
+    ))
+}
+
+// ---- the directory entry ---------------------------------------------------------------------
+
+/// Which directory entry shows this conference's program: an existing edition (by slug), a
+/// new one, or none.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct DirectoryBody {
+    /// Link this edition (its slug, as in `/api/v1/events`); null with no `create`: unlink.
+    pub edition: Option<String>,
+    /// Or create an edition (its dates are the conference's).
+    pub create: Option<NewEdition>,
+}
+
+/// A new directory edition.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewEdition {
+    /// The series' name (a new series is made when there is none of that name).
+    pub series: String,
+    /// The edition's name, e.g. "Gopher Gathering 2031".
+    pub name: String,
+    /// Region: Europe, North America, Asia, …
+    pub region: String,
+    /// City.
+    pub city: String,
+    /// ISO country code, e.g. NL.
+    pub country: String,
+    /// Website.
+    pub url: Option<String>,
+}
+
+/// The directory entry now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DirectoryDto {
+    /// The linked edition's slug, if any.
+    pub edition: Option<String>,
+}
+
+pub(super) async fn directory_apply(
+    state: &AppState,
+    account: &Account,
+    detail: &ConferenceDetail,
+    body: &DirectoryBody,
+) -> Result<DirectoryDto, ApiError> {
+    let id = detail.conference.id;
+    if let Some(c) = &body.create {
+        let days = &detail.conference.info.days;
+        let edition = hallway_domain::Edition::new(hallway_domain::directory::EditionFields {
+            name: c.name.trim(),
+            series: c.series.trim(),
+            starts_on: Some(days.first()),
+            ends_on: Some(days.last()),
+            city: c.city.trim(),
+            country: c.country.trim(),
+            region: c.region.trim(),
+            url: c.url.as_deref().map(str::trim).filter(|u| !u.is_empty()),
+            attendance: None,
+            tracks: None,
+        })
+        .map_err(|e| invalid("create", e))?;
+        state
+            .store
+            .add_edition(&edition, id)
+            .await
+            .map_err(conflict)?;
+        audit_record(
+            state,
+            detail,
+            account,
+            "added a directory entry",
+            format!("{} ({})", edition.name, edition.series),
+        )
+        .await?;
+        return Ok(DirectoryDto {
+            edition: Some(edition.slug.to_string()),
+        });
+    }
+    state.store.unlink_editions(id).await?;
+    match body
+        .edition
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        None => {
+            audit_record(state, detail, account, "unlinked the directory entry", "").await?;
+            Ok(DirectoryDto { edition: None })
+        }
+        Some(slug) => {
+            let parsed = Slug::parse(slug).map_err(|e| invalid("edition", e))?;
+            if !state.store.link_edition(&parsed, id).await? {
+                return Err(invalid(
+                    "edition",
+                    format!("the directory has no edition {slug:?}"),
+                ));
+            }
+            audit_record(
+                state,
+                detail,
+                account,
+                "linked the directory entry",
+                slug.to_owned(),
+            )
+            .await?;
+            Ok(DirectoryDto {
+                edition: Some(slug.to_owned()),
+            })
+        }
+    }
+}
+
+/// Links the conference to its directory entry, creates one, or unlinks it (organizers).
+#[utoipa::path(
+    put,
+    path = "/api/v1/conferences/{slug}/directory",
+    tag = "organizing",
+    params(("slug" = String, Path, description = "The conference's slug")),
+    request_body = DirectoryBody,
+    responses((status = 200, body = DirectoryDto), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"))
+)]
+async fn set_directory(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(slug): Path<String>,
+    Json(body): Json<DirectoryBody>,
+) -> Result<Json<DirectoryDto>, ApiError> {
+    let detail = organized(&state, &user.account, &slug).await?;
+    Ok(Json(
+        directory_apply(&state, &user.account, &detail, &body).await?,
     ))
 }

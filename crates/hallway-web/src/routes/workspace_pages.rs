@@ -231,6 +231,8 @@ struct OrganizePage {
     tracks: Vec<TrackView>,
     speakers: Vec<SpeakerView>,
     zones: Vec<&'static str>,
+    editions: Vec<(String, String, bool)>,
+    linked: String,
 }
 
 async fn overview(
@@ -243,6 +245,7 @@ async fn overview(
     let program = workspace::released(&state, &d).await?;
     let (draft, _) = workspace::working_draft(&state, &d).await?;
     let i = &d.conference.info;
+    let editions = state.store.editions().await?;
     Ok(OrganizePage {
         ws: header(&d, &flash),
         c: ConfView {
@@ -293,7 +296,76 @@ async fn overview(
             })
             .collect(),
         zones: zones(),
+        linked: editions
+            .iter()
+            .find(|e| e.conference == Some(d.conference.id))
+            .map(|e| e.name.clone())
+            .unwrap_or_default(),
+        editions: editions
+            .iter()
+            .filter(|e| e.conference.is_none() || e.conference == Some(d.conference.id))
+            .map(|e| {
+                (
+                    e.slug.to_string(),
+                    e.name.clone(),
+                    e.conference == Some(d.conference.id),
+                )
+            })
+            .collect(),
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DirectoryForm {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    edition: String,
+    #[serde(default)]
+    series: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    city: String,
+    #[serde(default)]
+    country: String,
+    #[serde(default)]
+    url: String,
+}
+
+async fn directory_submit(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(slug): Path<String>,
+    Form(f): Form<DirectoryForm>,
+) -> Result<Redirect, PageError> {
+    let d = organized(&state, &user, &slug).await?;
+    let body = if f.action == "create" {
+        workspace::DirectoryBody {
+            edition: None,
+            create: Some(workspace::NewEdition {
+                series: f.series,
+                name: f.name,
+                region: f.region,
+                city: f.city,
+                country: f.country.to_uppercase(),
+                url: Some(f.url),
+            }),
+        }
+    } else {
+        workspace::DirectoryBody {
+            edition: Some(f.edition),
+            create: None,
+        }
+    };
+    let result = workspace::directory_apply(&state, &user.account, &d, &body).await;
+    back(
+        &format!("/c/{slug}/organize"),
+        result,
+        "Directory entry saved.",
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -739,6 +811,7 @@ struct SessionPage {
     rooms: Vec<RoomOption>,
     tracks: Vec<RoomOption>,
     speakers: Vec<RoomOption>,
+    chosen: String,
 }
 
 async fn session_page_for(
@@ -750,6 +823,13 @@ async fn session_page_for(
     warnings: Vec<String>,
 ) -> Result<SessionPage, PageError> {
     let program = workspace::released(state, d).await?;
+    let chosen = f
+        .speakers
+        .iter()
+        .filter_map(|id| program.speakers.iter().find(|p| p.id.get() == *id))
+        .map(|p| p.info.name.clone())
+        .collect::<Vec<_>>()
+        .join(", ");
     let slug = d.conference.info.slug.to_string();
     Ok(SessionPage {
         ws: header(d, flash),
@@ -785,6 +865,7 @@ async fn session_page_for(
                 name: t.name.clone(),
             })
             .collect(),
+        chosen,
         speakers: program
             .speakers
             .iter()
@@ -1313,6 +1394,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/organize/new", get(new_page).post(new_submit))
         .route("/c/{slug}/organize", get(overview))
         .route("/c/{slug}/organize/conference", post(conference_submit))
+        .route("/c/{slug}/organize/directory", post(directory_submit))
         .route("/c/{slug}/organize/rooms", post(room_add))
         .route("/c/{slug}/organize/rooms/{id}", post(room_edit))
         .route("/c/{slug}/organize/tracks", post(track_add))
