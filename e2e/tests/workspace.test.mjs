@@ -59,6 +59,12 @@ test('a conference from nothing: rooms, sessions on the grid, release, publish',
   await newSpeaker.getByLabel('New speaker').fill('Rob Pike');
   await newSpeaker.getByRole('button', { name: 'Add speaker' }).click();
   await page.getByText('Speaker added.').waitFor();
+  await page.getByRole('link', { name: 'Rob Pike' }).click();
+  await page.getByLabel('Biography').fill('Co-creator of Go.');
+  await page.getByLabel('Links').fill('Home | https://example.org/rob');
+  await assertAccessible(page, 'the speaker form');
+  await page.getByRole('button', { name: 'Save the speaker' }).click();
+  await page.getByText('Speaker saved.').waitFor();
   await assertAccessible(page, '/c/gopher-gathering/organize');
 
   // A session from the grid's "+" in Main Hall at 10:00.
@@ -80,7 +86,12 @@ test('a conference from nothing: rooms, sessions on the grid, release, publish',
   await page.getByRole('alert').getByText(/Not saved: The room is taken then by “Go at scale”/).waitFor();
   assert.equal(await page.getByLabel('Title').inputValue(), 'Clashing talk');
   await page.getByLabel('Room').selectOption({ label: 'Workshop Room' });
+  // The same speaker at the same time is a warning shown before saving.
+  await page.getByLabel('Speakers').selectOption({ label: 'Rob Pike' });
   await page.getByRole('button', { name: 'Save to the draft' }).click();
+  await page.getByRole('alert').getByText('Rob Pike also speaks in “Go at scale” at that time.').waitFor();
+  await assertAccessible(page, 'the warning before saving');
+  await page.getByRole('button', { name: 'Save anyway' }).click();
   await page.getByText('Saved “Clashing talk” to the draft.').waitFor();
   await assertAccessible(page, 'the draft grid');
 

@@ -1116,6 +1116,8 @@ pub struct SavedSession {
 pub(super) enum EditRefusal {
     /// A rule was broken: answer 409 with these problems.
     Problems(Vec<EditProblem>, String),
+    /// Only warnings, and the caller asked to see them before saving: nothing saved.
+    Unconfirmed(Vec<String>),
     /// Anything else.
     Api(ApiError),
 }
@@ -1136,6 +1138,18 @@ impl IntoResponse for EditRefusal {
     fn into_response(self) -> Response {
         match self {
             Self::Api(e) => e.into_response(),
+            Self::Unconfirmed(warnings) => {
+                let mut extra = serde_json::Map::new();
+                extra.insert("warnings".into(), json!(warnings));
+                problem_with(
+                    StatusCode::CONFLICT,
+                    "unconfirmed",
+                    "Confirm the warnings",
+                    warnings.join(" "),
+                    None,
+                    extra,
+                )
+            }
             Self::Problems(problems, message) => {
                 let room = problems
                     .iter()
@@ -1172,13 +1186,16 @@ pub(super) fn speaker_names(program: &StoredProgram) -> impl Fn(SpeakerId) -> St
 }
 
 /// Applies `body` to a new session (`id: None`) or the draft session `id`, checks the
-/// editor's rules and saves the draft. Answers the session and the warnings.
+/// editor's rules and saves the draft. Answers the session and the warnings; with
+/// `warn_first`, warnings stop the save ([`EditRefusal::Unconfirmed`]) so the organizer sees
+/// them before saving (the pages do that; the API saves and reports them).
 pub(super) async fn save_session(
     state: &AppState,
     account: &Account,
     detail: &ConferenceDetail,
     id: Option<i64>,
     body: &SessionBody,
+    warn_first: bool,
 ) -> Result<(DraftSession, Vec<String>), EditRefusal> {
     let program = released(state, detail).await?;
     for _ in 0..5 {
@@ -1272,6 +1289,9 @@ pub(super) async fn save_session(
             return Err(EditRefusal::Problems(problems, message));
         }
         let warnings: Vec<String> = problems.iter().map(|p| p.describe(&names)).collect();
+        if warn_first && !warnings.is_empty() {
+            return Err(EditRefusal::Unconfirmed(warnings));
+        }
         let session = DraftSession {
             id: id.unwrap_or(draft.next_id),
             guid: base.as_ref().map_or_else(
@@ -1386,7 +1406,8 @@ async fn add_session(
     Json(body): Json<SessionBody>,
 ) -> Result<(StatusCode, Json<SavedSession>), EditRefusal> {
     let detail = organized(&state, &user.account, &slug).await?;
-    let (session, warnings) = save_session(&state, &user.account, &detail, None, &body).await?;
+    let (session, warnings) =
+        save_session(&state, &user.account, &detail, None, &body, false).await?;
     Ok((
         StatusCode::CREATED,
         Json(SavedSession {
@@ -1418,7 +1439,8 @@ async fn update_session(
     Json(body): Json<SessionBody>,
 ) -> Result<Json<SavedSession>, EditRefusal> {
     let detail = organized(&state, &user.account, &slug).await?;
-    let (session, warnings) = save_session(&state, &user.account, &detail, Some(id), &body).await?;
+    let (session, warnings) =
+        save_session(&state, &user.account, &detail, Some(id), &body, false).await?;
     Ok(Json(SavedSession {
         session: DraftSessionDto::from(&session),
         warnings,

@@ -591,7 +591,71 @@ pub struct SpeakerForm {
     #[serde(default)]
     photo_url: String,
     #[serde(default)]
+    links: String,
+    #[serde(default)]
     action: String,
+}
+
+/// Links typed one per line as `Title | https://…` (a bare address is its own title).
+fn parse_links(raw: &str) -> Result<Vec<workspace::LinkBody>, ApiError> {
+    raw.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (title, url) = l.rsplit_once('|').unwrap_or((l, l));
+            if url.trim().is_empty() {
+                return Err(ApiError::Invalid {
+                    field: "links",
+                    message: format!("{l:?} has no address"),
+                });
+            }
+            Ok(workspace::LinkBody {
+                title: title.trim().to_owned(),
+                url: url.trim().to_owned(),
+            })
+        })
+        .collect()
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "organize_speaker.html")]
+struct SpeakerPage {
+    ws: WsHeader,
+    id: i64,
+    name: String,
+    company: String,
+    photo_url: String,
+    bio: String,
+    links: String,
+}
+
+async fn speaker_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path((slug, id)): Path<(String, i64)>,
+    Query(flash): Query<Flash>,
+) -> Result<SpeakerPage, PageError> {
+    let d = organized(&state, &user, &slug).await?;
+    let (p, _) = state
+        .store
+        .speaker(d.conference.id, hallway_domain::SpeakerId::new(id))
+        .await?
+        .ok_or_else(|| PageError::NotFound(format!("There is no speaker {id}.")))?;
+    Ok(SpeakerPage {
+        ws: header(&d, &flash),
+        id,
+        name: p.info.name,
+        company: p.info.company,
+        photo_url: p.info.photo_url,
+        bio: p.info.bio,
+        links: p
+            .info
+            .links
+            .iter()
+            .map(|l| format!("{} | {}", l.title, l.url))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    })
 }
 
 async fn speaker_add(
@@ -620,6 +684,39 @@ async fn speaker_edit(
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let path = format!("/c/{slug}/organize");
+    if f.action == "save" {
+        let result = async {
+            let body = SpeakerBody {
+                name: f.name,
+                company: f.company,
+                bio: f.bio,
+                photo_url: f.photo_url,
+                links: parse_links(&f.links)?,
+            };
+            let info = workspace::speaker_info(&body)?;
+            if !state
+                .store
+                .update_speaker(d.conference.id, hallway_domain::SpeakerId::new(id), &info)
+                .await?
+            {
+                return Err(ApiError::NotFound(format!("There is no speaker {id}.")));
+            }
+            workspace::audit_record(
+                &state,
+                &d,
+                &user.account,
+                "changed a speaker",
+                info.name.clone(),
+            )
+            .await
+        }
+        .await;
+        let here = format!("/c/{slug}/organize/speakers/{id}");
+        return match result {
+            Ok(()) => back(&path, Ok(()), "Speaker saved."),
+            Err(e) => back(&here, Err::<(), _>(e), ""),
+        };
+    }
     if f.action != "delete" {
         return back(
             &path,
@@ -796,6 +893,7 @@ pub struct SessionFormValues {
     capacity: String,
     speakers: Vec<i64>,
     abstract_text: String,
+    confirm: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -940,16 +1038,9 @@ async fn edit_session_page(
         capacity: s.capacity.map(|c| c.get().to_string()).unwrap_or_default(),
         speakers: s.speakers.iter().map(|p| p.get()).collect(),
         abstract_text: s.abstract_text.clone(),
+        confirm: false,
     };
-    let warnings = if flash.notice.is_empty() {
-        Vec::new()
-    } else {
-        flash.notice.split('\n').map(str::to_owned).collect()
-    };
-    let flash = Flash {
-        notice: String::new(),
-        ..flash
-    };
+    let warnings = Vec::new();
     session_page_for(&state, &d, &flash, Some(id), f, warnings).await
 }
 
@@ -969,6 +1060,7 @@ fn read_session_form(body: &[u8]) -> SessionFormValues {
             "capacity" => f.capacity = v,
             "speakers" => f.speakers.extend(v.parse::<i64>().ok()),
             "abstract" => f.abstract_text = v,
+            "confirm" => f.confirm = v == "1",
             _ => {}
         }
     }
@@ -1027,7 +1119,7 @@ async fn save_session_form(
     let d = organized(state, user, slug).await?;
     let f = read_session_form(body);
     let result = match session_body(&d, &f) {
-        Ok(b) => workspace::save_session(state, &user.account, &d, id, &b).await,
+        Ok(b) => workspace::save_session(state, &user.account, &d, id, &b, !f.confirm).await,
         Err(e) => Err(EditRefusal::Api(e)),
     };
     let refuse = |message: String| Flash {
@@ -1035,29 +1127,27 @@ async fn save_session_form(
         ..Flash::default()
     };
     match result {
-        Ok((session, warnings)) => {
-            if warnings.is_empty() {
-                let day = d
-                    .conference
-                    .info
-                    .days
-                    .day_of(session.span.start(), d.conference.info.time_zone);
-                Ok(Redirect::to(&format!(
-                    "/c/{slug}/organize/sessions?day={day}&notice={}",
-                    urlencode(&format!(
-                        "Saved \u{201c}{}\u{201d} to the draft.",
-                        session.title
-                    ))
+        Ok((session, _)) => {
+            let day = d
+                .conference
+                .info
+                .days
+                .day_of(session.span.start(), d.conference.info.time_zone);
+            Ok(Redirect::to(&format!(
+                "/c/{slug}/organize/sessions?day={day}&notice={}",
+                urlencode(&format!(
+                    "Saved \u{201c}{}\u{201d} to the draft.",
+                    session.title
                 ))
-                .into_response())
-            } else {
-                Ok(Redirect::to(&format!(
-                    "/c/{slug}/organize/sessions/{}?notice={}",
-                    session.id,
-                    urlencode(&warnings.join("\n"))
-                ))
-                .into_response())
-            }
+            ))
+            .into_response())
+        }
+        Err(EditRefusal::Unconfirmed(warnings)) => {
+            Ok(
+                session_page_for(state, &d, &Flash::default(), id, f, warnings)
+                    .await?
+                    .into_response(),
+            )
         }
         Err(EditRefusal::Problems(_, message)) => Ok(session_page_for(
             state,
@@ -1400,7 +1490,10 @@ pub fn router() -> axum::Router<AppState> {
         .route("/c/{slug}/organize/tracks", post(track_add))
         .route("/c/{slug}/organize/tracks/{id}", post(track_edit))
         .route("/c/{slug}/organize/speakers", post(speaker_add))
-        .route("/c/{slug}/organize/speakers/{id}", post(speaker_edit))
+        .route(
+            "/c/{slug}/organize/speakers/{id}",
+            get(speaker_page).post(speaker_edit),
+        )
         .route(
             "/c/{slug}/organize/sessions",
             get(sessions_page).post(create_session_form),
