@@ -328,7 +328,7 @@ fn compare(old: &StoredProgram, s: &Session, new: &Program, d: &SessionDraft) ->
     if a.title != b.title {
         changes.push(Change::Retitled);
     }
-    if a.kind != b.kind {
+    if a.kind != b.kind || a.label != b.label {
         changes.push(Change::KindChanged);
     }
     let new_capacity = b.effective_capacity(new.rooms()[d.room].capacity);

@@ -30,6 +30,9 @@ pub struct DraftSession {
     pub title: String,
     /// Kind.
     pub kind: SessionKind,
+    /// The conference's name for its kind; empty: the kind's.
+    #[serde(default)]
+    pub label: String,
     /// When.
     pub span: TimeSpan,
     /// Where.
@@ -80,6 +83,7 @@ impl Draft {
                 guid: s.info.guid,
                 title: s.info.title.clone(),
                 kind: s.info.kind,
+                label: s.info.label.clone(),
                 span: s.info.span,
                 room: s.room,
                 track: s.track,
@@ -145,6 +149,7 @@ impl Draft {
                 })?;
             let mut info = SessionInfo::new(&s.title, s.kind, s.span)?;
             info.guid = s.guid;
+            info.label = s.label.clone();
             info.capacity_override = s.capacity;
             info.abstract_text = s.abstract_text.clone();
             info.subtitle = s.subtitle.clone();
@@ -359,6 +364,7 @@ mod tests {
             guid: Guid::derived(&id.to_string()),
             title: format!("S{id}"),
             kind: SessionKind::Talk,
+            label: String::new(),
             span,
             room: RoomId::new(room),
             track: None,

@@ -519,6 +519,9 @@ pub struct SessionInfo {
     pub subtitle: String,
     /// What kind of session.
     pub kind: SessionKind,
+    /// The conference's own name for its kind ("Lightning talk", frab's "lecture"); empty:
+    /// the kind's label.
+    pub label: String,
     /// When it takes place.
     pub span: TimeSpan,
     /// A capacity below the room's (a workshop with 30 laptops in a 200-seat room).
@@ -548,6 +551,7 @@ impl SessionInfo {
             title,
             subtitle: String::new(),
             kind,
+            label: String::new(),
             span,
             capacity_override: None,
             abstract_text: String::new(),
@@ -556,6 +560,15 @@ impl SessionInfo {
             language: String::new(),
             links: Vec::new(),
         })
+    }
+
+    /// What pages call its kind: the conference's label, else the kind's.
+    pub fn kind_label(&self) -> &str {
+        if self.label.is_empty() {
+            self.kind.label()
+        } else {
+            &self.label
+        }
     }
 
     /// The seats this session offers in a room holding `room_capacity`: none for breaks

@@ -112,6 +112,15 @@ pub fn required(raw: &str, max: usize) -> Result<String, TextError> {
     Ok(trimmed.to_owned())
 }
 
+/// Trims `raw` and checks it is at most `max` characters long (empty is fine).
+pub fn optional(raw: &str, max: usize) -> Result<String, TextError> {
+    let trimmed = raw.trim();
+    if trimmed.chars().count() > max {
+        return Err(TextError::TooLong { max });
+    }
+    Ok(trimmed.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,6 +83,11 @@ fn thirty_third_congress_xml_imports_whole() {
     );
     assert_eq!(opening.info.span.duration(), chrono::Duration::minutes(30));
     assert_eq!(opening.speakers.len(), 2);
+    // frab's type is kept as the conference's name for the kind.
+    assert_eq!(
+        (opening.info.kind, opening.info.label.as_str()),
+        (SessionKind::Talk, "lecture")
+    );
 }
 
 #[test]
@@ -253,11 +258,12 @@ fn canon(p: &Program, with_capacities: bool, with_bios: bool) -> BTreeSet<String
             })
             .collect();
         out.insert(format!(
-            "session {} {:?} {:?} {} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+            "session {} {:?} {:?} {}/{} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
             i.guid,
             i.title,
             i.subtitle,
             i.kind.as_str(),
+            i.label,
             i.span.start(),
             i.span.end(),
             p.rooms()[s.room].name,

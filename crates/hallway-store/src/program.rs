@@ -102,6 +102,7 @@ struct SessionRow {
     subtitle: String,
     description: String,
     url: String,
+    label: String,
 }
 
 impl SessionRow {
@@ -120,6 +121,7 @@ impl SessionRow {
         info.subtitle = self.subtitle;
         info.description = self.description;
         info.url = self.url;
+        info.label = self.label;
         Ok(Session {
             id: SessionId::new(self.id),
             room: RoomId::new(self.room_id),
@@ -169,7 +171,7 @@ macro_rules! session_sql {
     ($tail:literal) => {
         concat!(
             "SELECT id, room_id, track_id, title, kind, starts_at, ends_at, capacity_override, ",
-            "capacity, reserved, abstract, language, links, guid, subtitle, description, url ",
+            "capacity, reserved, abstract, language, links, guid, subtitle, description, url, label ",
             "FROM sessions ",
             $tail
         )
@@ -184,8 +186,8 @@ macro_rules! insert_session {
         let session: i64 = sqlx::query_scalar(
             "INSERT INTO sessions (conference_id, room_id, track_id, title, kind, starts_at, \
              ends_at, capacity_override, capacity, abstract, language, links, guid, subtitle, \
-             description, url) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+             description, url, label) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
         )
         .bind($conference)
         .bind($room)
@@ -203,6 +205,7 @@ macro_rules! insert_session {
         .bind(&info.subtitle)
         .bind(&info.description)
         .bind(&info.url)
+        .bind(&info.label)
         .fetch_one(&mut *$tx)
         .await?;
         link_speakers!($tx, $conference, session, $speakers);

@@ -486,7 +486,7 @@ impl Store {
                      ends_at = $6, capacity_override = $7, capacity = $8, \
                      kept_over = CASE WHEN $8 IS NULL OR reserved <= $8 THEN 0 ELSE reserved - $8 END, \
                      abstract = $9, language = $10, links = $11, guid = $12, subtitle = $13, \
-                     description = $14, url = $15 WHERE id = $16",
+                     description = $14, url = $15, label = $17 WHERE id = $16",
                 )
                 .bind(room_ids[d.room])
                 .bind(d.track.map(|t| track_ids[t]))
@@ -504,6 +504,7 @@ impl Store {
                 .bind(&info.description)
                 .bind(&info.url)
                 .bind(id.get())
+                .bind(&info.label)
                 .execute(&mut *tx)
                 .await?;
                 let speakers: Vec<i64> = d.speakers.iter().map(|p| speaker_ids[*p]).collect();

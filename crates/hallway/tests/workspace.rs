@@ -121,7 +121,7 @@ server_test!(
         let (status, moved) = call!(
             Method::PATCH,
             &format!("/api/v1/conferences/tiny-conf/sessions/{id}"),
-            Some(json!({"starts_at": at(11, 0), "ends_at": at(12, 0), "capacity": 10}))
+            Some(json!({"starts_at": at(11, 0), "ends_at": at(12, 0), "capacity": 10, "kind": "workshop", "label": "Hands-on hour"}))
         )
         .await;
         assert_eq!(status, 200, "{moved}");
@@ -153,6 +153,11 @@ server_test!(
             .collect();
         assert_eq!(titles, vec!["Opening", "Workshop"]);
         assert_eq!(public[1]["capacity"], 10);
+        assert_eq!(
+            (public[1]["kind"].as_str(), public[1]["kind_label"].as_str()),
+            (Some("workshop"), Some("Hands-on hour"))
+        );
+        assert_eq!(public[0]["kind_label"], "Talk");
         assert!(app.html("/c/tiny-conf/program").await.contains("Workshop"));
         // Listed in the directory, with its program.
         let (status, entry) = call!(

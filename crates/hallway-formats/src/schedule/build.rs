@@ -10,7 +10,9 @@ use chrono::{
 use hallway_domain::program::{
     ConferenceInfo, Link, RoomDraft, SessionDraft, SessionInfo, SpeakerInfo, TrackDraft,
 };
-use hallway_domain::{Capacity, Colour, ConferenceDays, Guid, Program, Slug, TimeSpan, TimeZone};
+use hallway_domain::{
+    Capacity, Colour, ConferenceDays, Guid, Program, SessionKind, Slug, TimeSpan, TimeZone,
+};
 
 use super::text::{PALETTE, html_to_text, kind_from_label, resolve_url};
 use super::{Format, ImportError, ImportOptions, Imported, Location, RawSchedule, When};
@@ -352,6 +354,13 @@ pub(crate) fn build(
         let mut info =
             SessionInfo::new(title, kind, span).map_err(|e2| err(at.clone(), e2.to_string()))?;
         info.subtitle = e.subtitle.trim().to_owned();
+        info.label = if !e.label.trim().is_empty() {
+            e.label.trim().to_owned()
+        } else if SessionKind::parse(&e.kind.trim().to_lowercase()).is_err() {
+            e.kind.trim().to_owned()
+        } else {
+            String::new()
+        };
         info.abstract_text = html_to_text(&e.abstract_text);
         info.description = html_to_text(&e.description);
         info.language = e.language.trim().to_owned();

@@ -13,7 +13,7 @@ use super::text::parse_duration;
 use super::{ExportOptions, Format, ImportError, Location, RawEvent, RawPerson, RawSchedule, When};
 
 /// The columns we write, in order; the reader understands each.
-const COLUMNS: [&str; 18] = [
+const COLUMNS: [&str; 19] = [
     "title",
     "date",
     "start",
@@ -32,6 +32,7 @@ const COLUMNS: [&str; 18] = [
     "description",
     "room_capacity",
     "track_colour",
+    "label",
 ];
 
 /// What a column holds.
@@ -56,6 +57,7 @@ enum Column {
     Description,
     RoomCapacity,
     TrackColour,
+    Label,
 }
 
 impl Column {
@@ -81,6 +83,7 @@ impl Column {
             Self::Description => "description",
             Self::RoomCapacity => "room_capacity",
             Self::TrackColour => "track_colour",
+            Self::Label => "label",
         }
     }
 
@@ -113,6 +116,7 @@ impl Column {
             "description" => Self::Description,
             "roomcapacity" | "roomseats" => Self::RoomCapacity,
             "trackcolour" | "trackcolor" | "colour" | "color" => Self::TrackColour,
+            "label" | "kindlabel" | "sessionlabel" => Self::Label,
             _ => return None,
         })
     }
@@ -352,6 +356,7 @@ fn read_row(row: &Row<'_>) -> Result<RawEvent, ImportError> {
     e.room = row.get(Column::Room).to_owned();
     e.track = row.get(Column::Track).to_owned();
     e.kind = row.get(Column::Kind).to_owned();
+    e.label = row.get(Column::Label).to_owned();
     e.persons = row
         .get(Column::Speakers)
         .split(';')
@@ -575,6 +580,7 @@ pub(crate) fn write(program: &StoredProgram, _options: &ExportOptions) -> Vec<u8
                 .map(|c| c.get().to_string())
                 .unwrap_or_default(),
             track.map(|t| t.colour.hex()).unwrap_or_default(),
+            s.info.label.clone(),
         ]);
     }
     for row in rows {

@@ -435,6 +435,15 @@ pub(crate) fn track_slug(name: &str) -> String {
     }
 }
 
+/// What exports write as a session's type: its label, else its kind.
+pub(crate) fn type_of(s: &Session) -> &str {
+    if s.info.label.is_empty() {
+        s.info.kind.as_str()
+    } else {
+        &s.info.label
+    }
+}
+
 /// The link of a session: its own page elsewhere, else ours.
 pub(crate) fn session_url(program: &StoredProgram, s: &Session, options: &ExportOptions) -> String {
     if s.info.url.starts_with("http://") || s.info.url.starts_with("https://") {
@@ -609,7 +618,7 @@ fn write_event(
             text_el(w, "title", &s.info.title)?;
             text_el(w, "subtitle", &s.info.subtitle)?;
             text_el(w, "track", track)?;
-            text_el(w, "type", s.info.kind.as_str())?;
+            text_el(w, "type", type_of(s))?;
             text_el(w, "language", &s.info.language)?;
             text_el(w, "abstract", &s.info.abstract_text)?;
             text_el(w, "description", &s.info.description)?;

@@ -213,6 +213,9 @@ fn session_event(
         event.add_property("X-HALLWAY-TRACK-COLOR", track.colour.hex());
     }
     event.add_property("X-HALLWAY-KIND", info.kind.as_str());
+    if !info.label.is_empty() {
+        event.add_property("X-HALLWAY-LABEL", info.label.as_str());
+    }
     event.add_property("X-HALLWAY-PAGE", page.as_str());
     if let Some(c) = info.capacity_override {
         event.add_property("X-HALLWAY-CAPACITY", c.get().to_string());
@@ -769,6 +772,7 @@ fn read_event(e: &EventLines) -> Result<ReadEvent, ImportError> {
             "X-HALLWAY-SPEAKER" => own_speakers.push(line.text()),
             "X-HALLWAY-SPEAKERS" => own_speakers.extend(text_list(&line.value)),
             "X-HALLWAY-KIND" => event.kind = line.text(),
+            "X-HALLWAY-LABEL" => event.label = line.text(),
             "X-HALLWAY-CAPACITY" => event.capacity = Some(positive(line)?),
             "X-HALLWAY-ROOM-CAPACITY" => room_capacity = Some(positive(line)?),
             "X-HALLWAY-TRACK-COLOR" | "X-HALLWAY-TRACK-COLOUR" => track_colour = line.text(),

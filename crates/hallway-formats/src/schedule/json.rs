@@ -381,7 +381,7 @@ pub(crate) fn write(program: &StoredProgram, options: &ExportOptions) -> Vec<u8>
                         "title": s.info.title,
                         "subtitle": s.info.subtitle,
                         "track": s.track.and_then(|t| program.track(t)).map(|t| t.name.clone()),
-                        "type": s.info.kind.as_str(),
+                        "type": super::frab::type_of(s),
                         "language": s.info.language,
                         "abstract": s.info.abstract_text,
                         "description": s.info.description,

@@ -277,8 +277,11 @@ pub struct RawEvent {
     pub room: String,
     /// The track's name; may be empty.
     pub track: String,
-    /// The file's type (`lecture`, `Talk`, `workshop` …), mapped to a session kind.
+    /// The file's type (`lecture`, `Talk`, `workshop` …), mapped to a session kind and kept as
+    /// its label unless it names a kind.
     pub kind: String,
+    /// The conference's name for the kind, when the file keeps it apart from `kind` (ours).
+    pub label: String,
     /// Language code.
     pub language: String,
     /// Abstract (HTML or Markdown or text).
@@ -315,6 +318,7 @@ impl RawEvent {
             room: String::new(),
             track: String::new(),
             kind: String::new(),
+            label: String::new(),
             language: String::new(),
             abstract_text: String::new(),
             description: String::new(),

@@ -189,6 +189,8 @@ pub struct SessionDto {
     track: Option<TrackDto>,
     /// One of talk, keynote, workshop, lab, theater, break.
     kind: String,
+    /// What the conference calls its kind ("Lightning talk"); the kind's name when it has none.
+    kind_label: String,
     /// Seats; null = unlimited.
     capacity: Option<u32>,
     /// Seats still free; null = unlimited.
@@ -280,6 +282,7 @@ pub(super) fn session_dto(ix: &ProgramIndex<'_>, s: &Session) -> SessionDto {
         },
         track: ix.track(s.track).map(TrackDto::from),
         kind: s.info.kind.as_str().to_owned(),
+        kind_label: s.info.kind_label().to_owned(),
         capacity: s.seats.capacity().map(|c| c.get()),
         seats_left: s.seats.left(),
         seat_state: card_state.to_owned(),

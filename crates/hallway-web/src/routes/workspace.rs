@@ -971,6 +971,8 @@ pub struct DraftSessionDto {
     pub title: String,
     /// Kind.
     pub kind: String,
+    /// The conference's name for the kind; empty: the kind's.
+    pub label: String,
     /// Start.
     pub starts_at: DateTime<Utc>,
     /// End.
@@ -995,6 +997,7 @@ impl From<&DraftSession> for DraftSessionDto {
             guid: s.guid.to_string(),
             title: s.title.clone(),
             kind: s.kind.as_str().to_owned(),
+            label: s.label.clone(),
             starts_at: s.span.start(),
             ends_at: s.span.end(),
             room_id: s.room.get(),
@@ -1082,6 +1085,8 @@ pub struct SessionBody {
     pub room_id: Option<i64>,
     /// talk, keynote, workshop, lab, theater or break.
     pub kind: Option<String>,
+    /// The conference's own name for the kind ("Lightning talk"); empty: the kind's.
+    pub label: Option<String>,
     /// Own capacity below the room's; null: the room's.
     #[serde(default, deserialize_with = "double_option")]
     pub capacity: Option<Option<i64>>,
@@ -1307,6 +1312,13 @@ pub(super) async fn save_session(
             ),
             title,
             kind,
+            label: match (&body.label, &base) {
+                (Some(l), _) => {
+                    hallway_domain::text::optional(l, 60).map_err(|e| invalid("label", e))?
+                }
+                (None, Some(b)) => b.label.clone(),
+                (None, None) => String::new(),
+            },
             span,
             room,
             track,

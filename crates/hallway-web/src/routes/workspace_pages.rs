@@ -885,6 +885,7 @@ async fn sessions_page(
 pub struct SessionFormValues {
     title: String,
     kind: String,
+    label: String,
     room: String,
     track: String,
     day: String,
@@ -910,6 +911,7 @@ struct SessionPage {
     tracks: Vec<RoomOption>,
     speakers: Vec<RoomOption>,
     chosen: String,
+    labels: Vec<String>,
 }
 
 async fn session_page_for(
@@ -964,6 +966,18 @@ async fn session_page_for(
             })
             .collect(),
         chosen,
+        labels: {
+            let (draft, _) = workspace::working_draft(state, d).await?;
+            let mut labels: Vec<String> = draft
+                .sessions
+                .iter()
+                .map(|s| s.label.clone())
+                .filter(|l| !l.is_empty())
+                .collect();
+            labels.sort();
+            labels.dedup();
+            labels
+        },
         speakers: program
             .speakers
             .iter()
@@ -1025,6 +1039,7 @@ async fn edit_session_page(
     let f = SessionFormValues {
         title: s.title.clone(),
         kind: s.kind.as_str().to_owned(),
+        label: s.label.clone(),
         room: s.room.get().to_string(),
         track: s.track.map(|t| t.get().to_string()).unwrap_or_default(),
         day: i.days.day_of(s.span.start(), i.time_zone).to_string(),
@@ -1052,6 +1067,7 @@ fn read_session_form(body: &[u8]) -> SessionFormValues {
         match k.as_ref() {
             "title" => f.title = v,
             "kind" => f.kind = v,
+            "label" => f.label = v,
             "room" => f.room = v,
             "track" => f.track = v,
             "day" => f.day = v,
@@ -1102,6 +1118,7 @@ fn session_body(d: &ConferenceDetail, f: &SessionFormValues) -> Result<SessionBo
                 .map_err(|_| invalid("room", "pick a room".into()))?,
         ),
         kind: Some(f.kind.clone()),
+        label: Some(f.label.clone()),
         capacity: Some(optional_number(&f.capacity, "capacity")?),
         track_id: Some(optional_number(&f.track, "track")?),
         speaker_ids: Some(f.speakers.clone()),
