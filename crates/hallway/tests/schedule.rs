@@ -279,6 +279,16 @@ server_test!(
             .await;
         assert!(agenda["reserved"].as_array().unwrap().is_empty());
 
+        let (_, log) = app
+            .call(
+                Method::GET,
+                "/api/v1/conferences/demo/audit",
+                &organizer,
+                None,
+            )
+            .await;
+        assert_eq!(log[0]["action"], "imported the schedule", "{log}");
+        assert!(log[0]["detail"].as_str().unwrap().contains("version 2"));
         let page = app.html("/c/demo/changes").await;
         assert!(
             page.contains("Version 2") && page.contains("moved") && page.contains("removed"),

@@ -292,6 +292,38 @@ server_test!(
         let changed: Vec<_> = notes.iter().filter(|n| n.kind == "changed").collect();
         assert_eq!(changed.len(), 1, "{notes:?}");
         assert!(changed[0].message.contains("changed: now"));
+        let (status, _) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/conferences/demo/sessions/{id}/capacity"),
+                &organizer,
+                Some(json!({"capacity": 99})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (_, log) = app
+            .call(
+                Method::GET,
+                "/api/v1/conferences/demo/audit",
+                &organizer,
+                None,
+            )
+            .await;
+        let actions: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions[..4],
+            [
+                "changed a session's seats",
+                "released a schedule version",
+                "released a schedule version",
+                "changed a session in the draft"
+            ]
+        );
         let versions = app.json("/api/v1/conferences/demo/versions").await;
         assert_eq!(versions[0]["version"], 3);
         assert_eq!(versions[1]["changed"], 1);

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::program::{load, parse_id};
+use super::program::parse_id;
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser};
 use crate::error::{ApiError, PageError};
@@ -65,13 +65,8 @@ async fn apply(
     id: &str,
     capacity: Option<i64>,
 ) -> Result<CapacityResult, ApiError> {
-    let loaded = load(state, slug).await?;
-    let conference = loaded.detail.conference.id;
-    if !is_organizer(state, conference, account).await? {
-        return Err(ApiError::Forbidden(
-            "only this conference's organizers may change capacities".to_owned(),
-        ));
-    }
+    let detail = super::workspace::organized(state, account, slug).await?;
+    let conference = detail.conference.id;
     let id = parse_id(id, "session")?;
     let capacity = capacity
         .map(|c| {
@@ -89,6 +84,21 @@ async fn apply(
     crate::live::publish_seats(state, conference, &[SessionId::new(id)]).await;
     crate::live::publish_promotions(state, conference, &promoted).await;
     let now = state.store.session(conference, SessionId::new(id)).await?;
+    let title = now
+        .as_ref()
+        .map(|s| s.info.title.clone())
+        .unwrap_or_default();
+    super::workspace::audit_record(
+        state,
+        &detail,
+        account,
+        "changed a session's seats",
+        format!(
+            "{title}: {}",
+            capacity.map_or_else(|| "the room's".to_owned(), |c| c.get().to_string())
+        ),
+    )
+    .await?;
     Ok(CapacityResult {
         capacity: now.and_then(|s| s.seats.capacity()).map(Capacity::get),
         promoted: promoted.len(),
@@ -174,13 +184,8 @@ async fn set_settings(
     Path(slug): Path<String>,
     Json(body): Json<SettingsDto>,
 ) -> Result<Json<SettingsDto>, ApiError> {
-    let loaded = load(&state, &slug).await?;
-    let conference = loaded.detail.conference.id;
-    if !is_organizer(&state, conference, &user.account).await? {
-        return Err(ApiError::Forbidden(
-            "only this conference's organizers may change its settings".to_owned(),
-        ));
-    }
+    let detail = super::workspace::organized(&state, &user.account, &slug).await?;
+    let conference = detail.conference.id;
     if body.agenda_grace_minutes > 240 {
         return Err(ApiError::Invalid {
             field: "agenda_grace_minutes",
@@ -191,6 +196,14 @@ async fn set_settings(
         .store
         .set_agenda_grace(conference, body.agenda_grace_minutes)
         .await?;
+    super::workspace::audit_record(
+        &state,
+        &detail,
+        &user.account,
+        "changed the agenda grace period",
+        format!("{} minutes", body.agenda_grace_minutes),
+    )
+    .await?;
     Ok(Json(SettingsDto {
         agenda_grace_minutes: state.store.agenda_grace(conference).await?,
     }))

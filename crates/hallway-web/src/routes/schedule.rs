@@ -398,6 +398,19 @@ async fn run_import(
         crate::live::publish_seats(state, report.conference, &touched).await;
         crate::live::publish_promotions(state, report.conference, &report.promotions).await;
         tracing::info!(conference = %p.conference().slug, version = report.version, added = report.added, changed = report.changed, removed = report.removed, "schedule imported");
+        if let Some(detail) = state.store.conference(&p.conference().slug).await? {
+            super::workspace::audit_record(
+                state,
+                &detail,
+                account,
+                "imported the schedule",
+                format!(
+                    "{source}: version {}, {} added, {} changed, {} removed",
+                    report.version, report.added, report.changed, report.removed
+                ),
+            )
+            .await?;
+        }
     }
     Ok(ImportResult {
         dry_run,
@@ -638,13 +651,8 @@ async fn organizer_page(
     user: &PageUser,
     slug: &str,
 ) -> Result<ConfHeader, PageError> {
-    let loaded = load(state, slug).await?;
-    if !is_organizer(state, loaded.detail.conference.id, &user.account).await? {
-        return Err(PageError::Forbidden(
-            "Only this conference's organizers may import its schedule.".into(),
-        ));
-    }
-    Ok(ConfHeader::new(&loaded.detail.conference))
+    let detail = super::workspace::organized(state, &user.account, slug).await?;
+    Ok(ConfHeader::new(&detail.conference))
 }
 
 async fn import_page(
