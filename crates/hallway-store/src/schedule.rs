@@ -42,6 +42,17 @@ pub struct ScheduleVersion {
 }
 
 impl ScheduleVersion {
+    /// How many of `versions` changed each session after its first (iCalendar's SEQUENCE).
+    pub fn sequences(versions: &[ScheduleVersion]) -> HashMap<Guid, u32> {
+        let mut out: HashMap<Guid, u32> = HashMap::new();
+        for e in versions.iter().flat_map(|v| &v.entries) {
+            if !e.changes.contains(&Change::Added) {
+                *out.entry(e.guid).or_default() += 1;
+            }
+        }
+        out
+    }
+
     /// The version string exports carry: the file's own label and ours.
     pub fn export_label(&self) -> String {
         if self.label.is_empty() {
@@ -184,19 +195,6 @@ impl Store {
             .await?
         });
         row.map(VersionRow::into_version).transpose()
-    }
-
-    /// How many versions changed each session after its first (iCalendar's SEQUENCE).
-    pub async fn session_sequences(&self, conference: ConferenceId) -> Result<HashMap<Guid, u32>> {
-        let mut out: HashMap<Guid, u32> = HashMap::new();
-        for v in self.schedule_versions(conference).await? {
-            for e in v.entries {
-                if !e.changes.contains(&Change::Added) {
-                    *out.entry(e.guid).or_default() += 1;
-                }
-            }
-        }
-        Ok(out)
     }
 
     /// Stores `program` as a new conference, or merges it into the stored one of the same

@@ -269,7 +269,8 @@ store_test!(a_reimport_merges_and_keeps_agendas, |store| async move {
     assert_eq!(entry("A"), vec![Change::CapacityChanged]);
     assert_eq!(entry("D"), vec![Change::Removed]);
     assert_eq!(entry("E"), vec![Change::Added]);
-    let seq = store.session_sequences(conf).await.unwrap();
+    let seq =
+        hallway_store::ScheduleVersion::sequences(&store.schedule_versions(conf).await.unwrap());
     assert_eq!(seq.len(), 4, "A, B, C changed and D removed");
 
     assert!(store.seat_violations(conf).await.unwrap().is_empty());

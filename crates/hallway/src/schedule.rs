@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 use hallway_domain::{Slug, TimeZone};
 use hallway_formats::schedule::{self, ExportOptions, ImportOptions};
-use hallway_store::ImportHow;
+use hallway_store::{ImportHow, ScheduleVersion};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{ExportArgs, ImportArgs};
@@ -189,14 +189,15 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
         .stored_program(&slug)
         .await?
         .with_context(|| format!("there is no conference {slug}"))?;
-    let latest = store.latest_version(program.conference.id).await?;
+    let versions = store.schedule_versions(program.conference.id).await?;
+    let latest = versions.first();
     let options = ExportOptions {
         version: latest
             .as_ref()
             .map_or_else(|| "1".to_owned(), |v| v.export_label()),
         public_url: args.public_url.trim_end_matches('/').to_owned(),
         generated_at: latest.map_or_else(Utc::now, |v| v.created_at),
-        sequences: store.session_sequences(program.conference.id).await?,
+        sequences: ScheduleVersion::sequences(&versions),
     };
     let started = std::time::Instant::now();
     let bytes = schedule::export(&program, format, &options);

@@ -605,3 +605,80 @@ server_test!(an_invitation_makes_a_team_member, |app| async move {
         "{page}"
     );
 });
+
+server_test!(
+    organizers_editing_the_draft_at_once_lose_nothing,
+    |app| async move {
+        let organizer = app.organizer().await;
+        let conf = app.json("/api/v1/conferences/demo").await;
+        let sessions = app.json("/api/v1/conferences/demo/sessions").await;
+        let after = sessions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                DateTime::parse_from_rfc3339(s["ends_at"].as_str().unwrap())
+                    .unwrap()
+                    .with_timezone(&Utc)
+            })
+            .max()
+            .unwrap();
+        // Ten sessions in ten rooms after the last one ends, saved at the same moment.
+        let mut set = tokio::task::JoinSet::new();
+        for (i, room) in conf["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .take(10)
+            .enumerate()
+        {
+            let (client, url, token) = (
+                app.client.clone(),
+                app.url("/api/v1/conferences/demo/sessions"),
+                organizer.clone(),
+            );
+            let body = json!({"title": format!("Late session {i}"), "starts_at": after, "ends_at": after + Duration::minutes(30), "room_id": room["id"], "kind": "talk"});
+            set.spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            });
+        }
+        while let Some(status) = set.join_next().await {
+            assert_eq!(status.unwrap(), 201);
+        }
+        let (_, draft) = app
+            .call(
+                Method::GET,
+                "/api/v1/conferences/demo/draft",
+                &organizer,
+                None,
+            )
+            .await;
+        let titles: Vec<&str> = draft["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["title"].as_str())
+            .filter(|t| t.starts_with("Late session"))
+            .collect();
+        assert_eq!(titles.len(), 10, "every concurrent save is in the draft");
+        let ids: std::collections::HashSet<i64> = draft["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            ids.len(),
+            draft["sessions"].as_array().unwrap().len(),
+            "no id given twice"
+        );
+    }
+);

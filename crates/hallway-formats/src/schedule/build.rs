@@ -83,6 +83,14 @@ fn instant(when: When, zone: TimeZone, at: &Location, warnings: &mut Warnings) -
     }
 }
 
+/// The wall-clock time of `when` at the venue.
+fn local_of(when: When, zone: TimeZone) -> NaiveDateTime {
+    match when {
+        When::Absolute(t) => t.with_timezone(&zone.tz()).naive_local(),
+        When::Local(t) => t,
+    }
+}
+
 /// The day change a file implies when it does not declare one: events listed under a day
 /// but starting on the next date (after midnight) belong to that day, so the day changes
 /// after the latest of them, at the next full hour (never after noon, and never after the
@@ -93,10 +101,7 @@ fn implied_day_change(raw: &RawSchedule, zone: TimeZone) -> NaiveTime {
         let (Some(day), Some(start)) = (e.day, e.start) else {
             continue;
         };
-        let local = match start {
-            When::Absolute(t) => t.with_timezone(&zone.tz()).naive_local(),
-            When::Local(t) => t,
-        };
+        let local = local_of(start, zone);
         if local.date() > day
             && local.time() < NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default()
         {
@@ -109,10 +114,7 @@ fn implied_day_change(raw: &RawSchedule, zone: TimeZone) -> NaiveTime {
         .iter()
         .filter_map(|e| {
             let (day, start) = (e.day?, e.start?);
-            let local = match start {
-                When::Absolute(t) => t.with_timezone(&zone.tz()).naive_local(),
-                When::Local(t) => t,
-            };
+            let local = local_of(start, zone);
             (local.date() == day).then_some(local.time())
         })
         .min();

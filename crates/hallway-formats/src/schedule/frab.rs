@@ -228,7 +228,8 @@ fn parse_when(date: &str, day: Option<NaiveDate>, start: &str) -> Option<When> {
     Some(When::Local(NaiveDateTime::new(day, time)))
 }
 
-fn date_of(raw: &str) -> Option<NaiveDate> {
+/// The date at the start of `raw` (`2016-12-27` or `2016-12-27T10:00:00+01:00`).
+pub(crate) fn date_of(raw: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(raw.trim().get(..10).unwrap_or(""), "%Y-%m-%d").ok()
 }
 

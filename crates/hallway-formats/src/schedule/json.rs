@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::frab::{acronym, days, event_slug, local_rfc3339, session_url, track_slug};
+use super::frab::{acronym, date_of, days, event_slug, local_rfc3339, session_url, track_slug};
 use super::text::{parse_duration, render_duration};
 use super::{ExportOptions, Format, ImportError, Location, RawEvent, RawPerson, RawSchedule, When};
 
@@ -150,10 +150,6 @@ fn text(v: &Option<Value>) -> String {
 
 fn s(v: Option<String>) -> String {
     v.unwrap_or_default()
-}
-
-fn date_of(raw: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim().get(..10).unwrap_or(""), "%Y-%m-%d").ok()
 }
 
 /// Reads a schedule.json into a raw schedule.

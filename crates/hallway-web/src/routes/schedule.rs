@@ -15,7 +15,7 @@ use hallway_domain::account::Role;
 use hallway_domain::changes::{ChangeEntry, StoredProgram};
 use hallway_domain::{SessionId, Slug, TimeZone};
 use hallway_formats::schedule::{self, ExportOptions, Format, ImportOptions, MAX_BYTES};
-use hallway_store::{Account, ImportHow, ImportReport};
+use hallway_store::{Account, ImportHow, ImportReport, ScheduleVersion};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -91,16 +91,18 @@ async fn exportable(
         .await?
         .ok_or_else(missing)?;
     let id = program.conference.id;
-    let latest = state.store.latest_version(id).await?;
+    // One read gives the newest version and every changelog (for SEQUENCE).
+    let versions = state.store.schedule_versions(id).await?;
+    let latest = versions.first();
     // Exports change only with a new version, so they carry its time (and cache well).
     let modified = latest
         .as_ref()
         .map_or(DateTime::UNIX_EPOCH, |v| v.created_at);
     let options = ExportOptions {
-        version: latest.map_or_else(|| "1".to_owned(), |v| v.export_label()),
+        version: latest.map_or_else(|| "1".to_owned(), ScheduleVersion::export_label),
         public_url: public_url(headers),
         generated_at: modified,
-        sequences: state.store.session_sequences(id).await?,
+        sequences: ScheduleVersion::sequences(&versions),
     };
     Ok((program, options, modified))
 }

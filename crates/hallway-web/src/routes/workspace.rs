@@ -716,7 +716,19 @@ async fn update_track(
     Json(body): Json<TrackBody>,
 ) -> Result<Json<TrackDto>, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
-    let (name, colour) = track_parts(&body)?;
+    Ok(Json(
+        track_update(&state, &user.account, &detail, id, &body).await?,
+    ))
+}
+
+pub(super) async fn track_update(
+    state: &AppState,
+    account: &Account,
+    detail: &ConferenceDetail,
+    id: i64,
+    body: &TrackBody,
+) -> Result<TrackDto, ApiError> {
+    let (name, colour) = track_parts(body)?;
     if !state
         .store
         .update_track(detail.conference.id, TrackId::new(id), &name, colour)
@@ -726,19 +738,19 @@ async fn update_track(
         return Err(ApiError::NotFound(format!("There is no track {id}.")));
     }
     audit_record(
-        &state,
-        &detail,
-        &user.account,
+        state,
+        detail,
+        account,
         "changed a track",
         format!("{name} {}", colour.hex()),
     )
     .await?;
-    Ok(Json(TrackDto {
+    Ok(TrackDto {
         id,
         name,
         colour: colour.hex(),
         text_colour: colour.text_colour().to_owned(),
-    }))
+    })
 }
 
 /// Deletes a track; its sessions stay, without a track (organizers).
@@ -755,6 +767,16 @@ async fn delete_track(
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
+    track_delete(&state, &user.account, &detail, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn track_delete(
+    state: &AppState,
+    account: &Account,
+    detail: &ConferenceDetail,
+    id: i64,
+) -> Result<(), ApiError> {
     if !state
         .store
         .delete_track(detail.conference.id, TrackId::new(id))
@@ -762,15 +784,7 @@ async fn delete_track(
     {
         return Err(ApiError::NotFound(format!("There is no track {id}.")));
     }
-    audit_record(
-        &state,
-        &detail,
-        &user.account,
-        "deleted a track",
-        id.to_string(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    audit_record(state, detail, account, "deleted a track", id.to_string()).await
 }
 
 /// A speaker.
@@ -880,7 +894,19 @@ async fn update_speaker(
     Json(body): Json<SpeakerBody>,
 ) -> Result<Json<SpeakerDto>, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
-    let info = speaker_info(&body)?;
+    Ok(Json(
+        speaker_update(&state, &user.account, &detail, id, &body).await?,
+    ))
+}
+
+pub(super) async fn speaker_update(
+    state: &AppState,
+    account: &Account,
+    detail: &ConferenceDetail,
+    id: i64,
+    body: &SpeakerBody,
+) -> Result<SpeakerDto, ApiError> {
+    let info = speaker_info(body)?;
     if !state
         .store
         .update_speaker(detail.conference.id, SpeakerId::new(id), &info)
@@ -889,17 +915,17 @@ async fn update_speaker(
         return Err(ApiError::NotFound(format!("There is no speaker {id}.")));
     }
     audit_record(
-        &state,
-        &detail,
-        &user.account,
+        state,
+        detail,
+        account,
         "changed a speaker",
         info.name.clone(),
     )
     .await?;
-    Ok(Json(SpeakerDto {
+    Ok(SpeakerDto {
         id,
         name: info.name,
-    }))
+    })
 }
 
 /// Deletes a speaker; their sessions stay (organizers).
@@ -916,6 +942,16 @@ async fn delete_speaker(
     Path((slug, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
+    speaker_delete(&state, &user.account, &detail, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) async fn speaker_delete(
+    state: &AppState,
+    account: &Account,
+    detail: &ConferenceDetail,
+    id: i64,
+) -> Result<(), ApiError> {
     if !state
         .store
         .delete_speaker(detail.conference.id, SpeakerId::new(id))
@@ -923,18 +959,13 @@ async fn delete_speaker(
     {
         return Err(ApiError::NotFound(format!("There is no speaker {id}.")));
     }
-    audit_record(
-        &state,
-        &detail,
-        &user.account,
-        "deleted a speaker",
-        id.to_string(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    audit_record(state, detail, account, "deleted a speaker", id.to_string()).await
 }
 
 // ---- the draft ---------------------------------------------------------------------------
+
+/// Saves of the draft that lost to another editor's are redone this many times.
+const DRAFT_ATTEMPTS: u32 = 30;
 
 /// The draft to edit: the stored one, else the released program.
 pub(super) async fn working_draft(
@@ -1203,7 +1234,7 @@ pub(super) async fn save_session(
     warn_first: bool,
 ) -> Result<(DraftSession, Vec<String>), EditRefusal> {
     let program = released(state, detail).await?;
-    for _ in 0..5 {
+    for _ in 0..DRAFT_ATTEMPTS {
         let (mut draft, revision) = working_draft(state, detail).await?;
         let base = match id {
             Some(id) => Some(draft.session(id).cloned().ok_or_else(|| {
@@ -1466,7 +1497,7 @@ pub(super) async fn remove_session(
     detail: &ConferenceDetail,
     id: i64,
 ) -> Result<(), ApiError> {
-    for _ in 0..5 {
+    for _ in 0..DRAFT_ATTEMPTS {
         let (mut draft, revision) = working_draft(state, detail).await?;
         let Some(pos) = draft.sessions.iter().position(|s| s.id == id) else {
             return Err(ApiError::NotFound(format!(

@@ -528,55 +528,15 @@ async fn track_edit(
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let path = format!("/c/{slug}/organize");
-    let track = hallway_domain::TrackId::new(id);
     if f.action == "delete" {
-        let result = match state.store.delete_track(d.conference.id, track).await {
-            Ok(true) => {
-                workspace::audit_record(
-                    &state,
-                    &d,
-                    &user.account,
-                    "deleted a track",
-                    id.to_string(),
-                )
-                .await
-            }
-            Ok(false) => Err(ApiError::NotFound(format!("There is no track {id}."))),
-            Err(e) => Err(ApiError::Store(e)),
-        };
+        let result = workspace::track_delete(&state, &user.account, &d, id).await;
         return back(&path, result, "Track deleted.");
     }
-    let result = async {
-        let colour =
-            hallway_domain::Colour::parse(f.colour.trim()).map_err(|e| ApiError::Invalid {
-                field: "colour",
-                message: e.to_string(),
-            })?;
-        let name = hallway_domain::text::required(&f.name, 100).map_err(|e| ApiError::Invalid {
-            field: "name",
-            message: e.to_string(),
-        })?;
-        if !state
-            .store
-            .update_track(d.conference.id, track, &name, colour)
-            .await
-            .map_err(|e| match e {
-                hallway_store::StoreError::Conflict(m) => ApiError::Conflict(m),
-                other => ApiError::Store(other),
-            })?
-        {
-            return Err(ApiError::NotFound(format!("There is no track {id}.")));
-        }
-        workspace::audit_record(
-            &state,
-            &d,
-            &user.account,
-            "changed a track",
-            format!("{name} {}", colour.hex()),
-        )
-        .await
-    }
-    .await;
+    let body = TrackBody {
+        name: f.name,
+        colour: f.colour,
+    };
+    let result = workspace::track_update(&state, &user.account, &d, id, &body).await;
     back(&path, result, "Track saved.")
 }
 
@@ -684,68 +644,39 @@ async fn speaker_edit(
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let path = format!("/c/{slug}/organize");
-    if f.action == "save" {
-        let result = async {
-            let body = SpeakerBody {
-                name: f.name,
-                company: f.company,
-                bio: f.bio,
-                photo_url: f.photo_url,
-                links: parse_links(&f.links)?,
+    match f.action.as_str() {
+        "save" => {
+            let result = match parse_links(&f.links) {
+                Ok(links) => {
+                    let body = SpeakerBody {
+                        name: f.name,
+                        company: f.company,
+                        bio: f.bio,
+                        photo_url: f.photo_url,
+                        links,
+                    };
+                    workspace::speaker_update(&state, &user.account, &d, id, &body).await
+                }
+                Err(e) => Err(e),
             };
-            let info = workspace::speaker_info(&body)?;
-            if !state
-                .store
-                .update_speaker(d.conference.id, hallway_domain::SpeakerId::new(id), &info)
-                .await?
-            {
-                return Err(ApiError::NotFound(format!("There is no speaker {id}.")));
+            match result {
+                Ok(_) => back(&path, Ok(()), "Speaker saved."),
+                Err(e) => back(&format!("{path}/speakers/{id}"), Err::<(), _>(e), ""),
             }
-            workspace::audit_record(
-                &state,
-                &d,
-                &user.account,
-                "changed a speaker",
-                info.name.clone(),
-            )
-            .await
         }
-        .await;
-        let here = format!("/c/{slug}/organize/speakers/{id}");
-        return match result {
-            Ok(()) => back(&path, Ok(()), "Speaker saved."),
-            Err(e) => back(&here, Err::<(), _>(e), ""),
-        };
-    }
-    if f.action != "delete" {
-        return back(
+        "delete" => {
+            let result = workspace::speaker_delete(&state, &user.account, &d, id).await;
+            back(&path, result, "Speaker deleted.")
+        }
+        _ => back(
             &path,
             Err::<(), _>(ApiError::Invalid {
                 field: "action",
                 message: "unknown action".into(),
             }),
             "",
-        );
+        ),
     }
-    let result = match state
-        .store
-        .delete_speaker(d.conference.id, hallway_domain::SpeakerId::new(id))
-        .await
-    {
-        Ok(true) => {
-            workspace::audit_record(
-                &state,
-                &d,
-                &user.account,
-                "deleted a speaker",
-                id.to_string(),
-            )
-            .await
-        }
-        Ok(false) => Err(ApiError::NotFound(format!("There is no speaker {id}."))),
-        Err(e) => Err(ApiError::Store(e)),
-    };
-    back(&path, result, "Speaker deleted.")
 }
 
 // ---- the draft's sessions ------------------------------------------------------------------
