@@ -131,6 +131,40 @@ test('a small session fills from a second browser: full, then the waitlist', asy
   await second.close();
 });
 
+test('seat counts catch up after the live stream was interrupted', async () => {
+  const organizer = await organizerToken(server.base, server.db);
+  const { day } = await overlappingTalks(server.base);
+  const talks = (await api(server.base, `/api/v1/conferences/demo/sessions?day=${day}&kind=talk`)).body;
+  const watched = talks[12];
+  const context = await browser.newContext(DESKTOP);
+  const page = await context.newPage();
+  // The first stream ends at once (as when an instance restarts); the browser reconnects,
+  // and that second attempt waits until the seat count has changed meanwhile.
+  let attempts = 0;
+  let resume;
+  const changed = new Promise((r) => { resume = r; });
+  await page.route('**/api/v1/conferences/demo/live', async (route) => {
+    attempts += 1;
+    if (attempts === 1) {
+      await route.fulfill({ status: 200, contentType: 'text/event-stream', body: 'retry: 200\n\n' });
+    } else {
+      await changed;
+      await route.continue();
+    }
+  });
+  await page.goto(`${server.base}/c/demo/sessions/${watched.id}`);
+  const seats = page.locator(`[data-seats-for="${watched.id}"]`);
+  assert.doesNotMatch(await seats.textContent(), /3 seats/);
+  await page.waitForFunction(() => document.body.dataset.live === 'retrying');
+  const r = await api(server.base, `/api/v1/conferences/demo/sessions/${watched.id}/capacity`, { method: 'PUT', token: organizer, body: { capacity: 3 } });
+  assert.equal(r.status, 200);
+  resume();
+  // Nothing announces the change on the new stream: the page reads the counts again.
+  await page.waitForFunction((id) => /3 seats · 3 left/.test(document.querySelector(`[data-seats-for="${id}"]`).textContent), watched.id);
+  assert.ok(attempts >= 2);
+  await context.close();
+});
+
 test('a reminder toast arrives before a reserved session', async () => {
   // The demo places "now" in late morning at the venue, so some session always starts within
   // the next hour. Reserve the next one from an open page, then set the lead time just past

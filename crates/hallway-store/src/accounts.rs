@@ -207,6 +207,72 @@ impl Store {
         Ok(())
     }
 
+    /// The failed log-ins of `key` (a lowercased email) in its current window, and when
+    /// that window opened; `None` when none since `since` (windows opened before `since`
+    /// are over).
+    pub async fn login_failures(
+        &self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Option<(u32, DateTime<Utc>)>> {
+        let row: Option<(i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT failures, window_start FROM login_failures
+                 WHERE account_key = $1 AND window_start > $2",
+            )
+            .bind(key)
+            .bind(since.timestamp())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|(n, start)| Ok((crate::to_u32(n, "login failures")?, instant(start))))
+            .transpose()
+    }
+
+    /// Counts a failed log-in of `key` at `now`: in the open window, or in a new one when
+    /// the last opened before `since`. Windows that are over are forgotten on the way.
+    pub async fn record_login_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query(
+                "INSERT INTO login_failures (account_key, window_start, failures)
+                 VALUES ($1, $2, 1)
+                 ON CONFLICT (account_key) DO UPDATE SET
+                   failures = CASE WHEN login_failures.window_start > $3
+                                   THEN login_failures.failures + 1 ELSE 1 END,
+                   window_start = CASE WHEN login_failures.window_start > $3
+                                       THEN login_failures.window_start ELSE $2 END",
+            )
+            .bind(key)
+            .bind(now.timestamp())
+            .bind(since.timestamp())
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM login_failures WHERE window_start <= $1")
+                .bind(since.timestamp())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Forgets the failed log-ins of `key` (after a successful one).
+    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM login_failures WHERE account_key = $1")
+                .bind(key)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
     /// Records a new API token; answers its id.
     pub async fn create_api_token(
         &self,

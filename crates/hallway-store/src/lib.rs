@@ -11,6 +11,8 @@ mod accounts;
 #[macro_use]
 mod agenda;
 mod directory;
+pub mod events;
+mod maintenance;
 mod people;
 #[macro_use]
 mod program;
@@ -28,6 +30,10 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{Account, TokenInfo};
 pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome, ReserveRequest};
+pub use maintenance::{
+    AppliedMigration, ColumnInfo, CopyProgress, CopyReport, DoubleBooking, InvariantReport,
+    MaintenanceError, MigrateReport, SeatViolation, TableCount, TableInfo,
+};
 pub use organize::{AuditEntry, Invitation, Member};
 pub use people::NewAttendee;
 pub use program::ConferenceDetail;
@@ -124,8 +130,9 @@ impl Store {
             }
             Backend::Postgres => {
                 let connect = PgConnectOptions::from_str(url.expose())?;
+                // One more than asked: the live-event listener keeps one connection.
                 let pool = PgPoolOptions::new()
-                    .max_connections(options.max_connections)
+                    .max_connections(options.max_connections + 1)
                     .connect_with(connect)
                     .await?;
                 sqlx::migrate!("migrations/postgres").run(&pool).await?;

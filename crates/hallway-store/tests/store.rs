@@ -490,3 +490,65 @@ store_test!(reserving_makes_an_attendee, |store| async move {
         vec![Role::Attendee]
     );
 });
+
+store_test!(
+    failed_log_ins_count_per_window_and_are_forgotten,
+    |store| async move {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+        let window = Duration::minutes(15);
+        assert_eq!(
+            store.login_failures("a@x.org", t0 - window).await.unwrap(),
+            None
+        );
+        for i in 0..3 {
+            let now = t0 + Duration::minutes(i);
+            store
+                .record_login_failure("a@x.org", now, now - window)
+                .await
+                .unwrap();
+        }
+        store
+            .record_login_failure("b@x.org", t0, t0 - window)
+            .await
+            .unwrap();
+        let now = t0 + Duration::minutes(5);
+        assert_eq!(
+            store.login_failures("a@x.org", now - window).await.unwrap(),
+            Some((3, t0)),
+            "three in the window opened by the first"
+        );
+        // Once the window is over, the next failure opens a new one, and the old rows go.
+        let later = t0 + Duration::minutes(20);
+        assert_eq!(
+            store
+                .login_failures("a@x.org", later - window)
+                .await
+                .unwrap(),
+            None
+        );
+        store
+            .record_login_failure("a@x.org", later, later - window)
+            .await
+            .unwrap();
+        assert_eq!(
+            store
+                .login_failures("a@x.org", later - window)
+                .await
+                .unwrap(),
+            Some((1, later))
+        );
+        assert_eq!(
+            store.login_failures("b@x.org", t0 - window).await.unwrap(),
+            None,
+            "windows that are over are deleted"
+        );
+        store.clear_login_failures("a@x.org").await.unwrap();
+        assert_eq!(
+            store
+                .login_failures("a@x.org", later - window)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+);

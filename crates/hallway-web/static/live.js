@@ -34,17 +34,42 @@
 
   const source = new EventSource(`/api/v1/conferences/${encodeURIComponent(slug)}/live`);
   // Lets tests (and styles) know when live updates are flowing.
-  source.addEventListener("open", () => { document.body.dataset.live = "open"; });
-  source.addEventListener("error", () => { document.body.dataset.live = "retrying"; });
+  const showSeats = (session, text, state) => {
+    document.querySelectorAll(`[data-seats-for="${session}"]`).forEach((el) => {
+      el.textContent = text;
+      el.className = `seats seats-${state}`;
+    });
+  };
+  // Events may have been missed (the stream dropped, or the server lost its link to the
+  // other instances): read every seat count again and show it in place.
+  const reloadSeats = async () => {
+    if (!document.querySelector("[data-seats-for]")) return;
+    try {
+      const r = await fetch(`/api/v1/conferences/${encodeURIComponent(slug)}/sessions`, {
+        headers: { Accept: "application/json" },
+      });
+      if (!r.ok) return;
+      for (const s of await r.json()) showSeats(s.id, s.seats_text, s.seat_state);
+    } catch (_) {
+      // Offline: the next event or reconnection tries again.
+    }
+  };
+  let dropped = false;
+  source.addEventListener("open", () => {
+    document.body.dataset.live = "open";
+    if (dropped) reloadSeats();
+    dropped = false;
+  });
+  source.addEventListener("error", () => {
+    document.body.dataset.live = "retrying";
+    dropped = true;
+  });
   source.addEventListener("seats", (e) => {
     const d = JSON.parse(e.data);
-    document.querySelectorAll(`[data-seats-for="${d.session}"]`).forEach((el) => {
-      el.textContent = d.text;
-      el.className = `seats seats-${d.state}`;
-    });
+    showSeats(d.session, d.text, d.state);
   });
   const agenda = { href: `/c/${encodeURIComponent(slug)}/agenda`, text: "My agenda" };
   source.addEventListener("promoted", (e) => toast(JSON.parse(e.data).message, "promoted", agenda));
   source.addEventListener("reminder", (e) => toast(JSON.parse(e.data).message, "reminder"));
-  source.addEventListener("resync", () => toast("Seat counts may be out of date; reload to refresh.", "info"));
+  source.addEventListener("resync", reloadSeats);
 })();

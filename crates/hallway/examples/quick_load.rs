@@ -8,6 +8,9 @@
 //!   cargo run --release -- demo --db sqlite:///tmp/load.db --attendees 0 --listen 127.0.0.1:8090 &
 //! cargo run --release -p hallway --example quick_load -- http://127.0.0.1:8090 2000 6 64
 //! ```
+//!
+//! Several instances of one deployment: give their addresses separated by commas; requests
+//! alternate between them.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // a measuring script, not product code
 
@@ -84,10 +87,19 @@ fn report(
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let base = args
-        .get(1)
-        .cloned()
-        .unwrap_or_else(|| "http://127.0.0.1:8090".into());
+    // Several instances: comma-separated; request i goes to instance i mod n.
+    let bases: Arc<Vec<String>> = Arc::new(
+        args.get(1)
+            .map_or("http://127.0.0.1:8090", String::as_str)
+            .split(',')
+            .map(|b| b.trim_end_matches('/').to_owned())
+            .collect(),
+    );
+    let base = bases[0].clone();
+    let at = {
+        let bases = Arc::clone(&bases);
+        move |i: usize| bases[i % bases.len()].clone()
+    };
     let attendees: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(2000);
     let adds: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(6);
     let concurrency: usize = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(64);
@@ -127,15 +139,16 @@ async fn main() {
         );
     }
     println!(
-        "{attendees} attendees x {adds} adds over {} sessions, {concurrency} connections",
-        ahead.len()
+        "{attendees} attendees x {adds} adds over {} sessions, {concurrency} connections, {} instance(s)",
+        ahead.len(),
+        bases.len()
     );
 
     let run_id = std::process::id();
     let tokens = Arc::new(std::sync::Mutex::new(vec![String::new(); attendees]));
     let (wall, lat, st) = run(attendees, concurrency, |i| {
         let client = client.clone();
-        let url = format!("{base}/api/v1/auth/signup");
+        let url = format!("{}/api/v1/auth/signup", at(i));
         let tokens = Arc::clone(&tokens);
         async move {
             let Ok(r) = client
@@ -157,9 +170,9 @@ async fn main() {
     let tokens: Arc<Vec<String>> = Arc::new(tokens.lock().unwrap().clone());
 
     let n = attendees * adds;
-    let (wall, lat, st) = run(n, concurrency, |_| {
+    let (wall, lat, st) = run(n, concurrency, |j| {
         let client = client.clone();
-        let url = format!("{base}/healthz");
+        let url = format!("{}/healthz", at(j));
         async move {
             client
                 .get(url)
@@ -178,7 +191,7 @@ async fn main() {
         let client = client.clone();
         let (i, k) = (j % attendees, j / attendees);
         let session = ahead[(i * 7 + k * 13) % ahead.len()];
-        let url = format!("{base}/api/v1/conferences/demo/agenda/{session}");
+        let url = format!("{}/api/v1/conferences/demo/agenda/{session}", at(j));
         let token = tokens[i].clone();
         async move {
             client
@@ -196,7 +209,7 @@ async fn main() {
 
     let (wall, lat, st) = run(attendees, concurrency, |i| {
         let client = client.clone();
-        let url = format!("{base}/api/v1/conferences/demo/agenda");
+        let url = format!("{}/api/v1/conferences/demo/agenda", at(i));
         let token = tokens[i].clone();
         async move {
             client
@@ -211,9 +224,9 @@ async fn main() {
     .await;
     report("agenda GET", wall, &lat, &st, Some(ceiling));
 
-    let (wall, lat, st) = run(attendees.min(2000), concurrency, |_| {
+    let (wall, lat, st) = run(attendees.min(2000), concurrency, |i| {
         let client = client.clone();
-        let url = format!("{base}/api/v1/conferences/demo/sessions");
+        let url = format!("{}/api/v1/conferences/demo/sessions", at(i));
         async move {
             client
                 .get(url)

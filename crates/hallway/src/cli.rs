@@ -45,6 +45,45 @@ pub enum Command {
     Import(ImportArgs),
     /// Export a conference program as frab XML, c3voc JSON, iCalendar or CSV.
     Export(ExportArgs),
+    /// Create a database or bring its schema up to date, without serving.
+    Migrate(MigrateArgs),
+    /// Write a consistent copy of a SQLite database, also while a server is using it.
+    Backup(BackupArgs),
+    /// Copy a whole database into a new, empty one: SQLite to PostgreSQL, or back.
+    Copy(CopyArgs),
+}
+
+/// `hallway migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Database URL: sqlite://FILE (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "HALLWAY_DB", default_value = "sqlite://hallway.db")]
+    pub db: Db,
+}
+
+/// `hallway backup`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The SQLite database to back up (PostgreSQL: use pg_dump).
+    #[arg(long, env = "HALLWAY_DB", default_value = "sqlite://hallway.db")]
+    pub db: Db,
+    /// The file to write; it must not exist unless --force is given.
+    #[arg(long)]
+    pub to: PathBuf,
+    /// Replace the file given with --to if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `hallway copy`.
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// The database to copy from (it is brought up to date first, and never changed otherwise).
+    #[arg(long)]
+    pub from: Db,
+    /// The database to copy into: new or only migrated, with no rows in any table.
+    #[arg(long)]
+    pub to: Db,
 }
 
 /// `hallway import`.

@@ -3,5 +3,6 @@
 
 pub mod cli;
 pub mod demo;
+pub mod maintenance;
 pub mod run;
 pub mod schedule;

@@ -33,6 +33,9 @@ pub fn main(cli: Cli) -> anyhow::Result<()> {
             }) => user_add(&db, &email, &role, conference.as_deref(), name.as_deref()).await,
             Command::Import(args) => crate::schedule::import(args).await,
             Command::Export(args) => crate::schedule::export(args).await,
+            Command::Migrate(args) => crate::maintenance::migrate(args).await,
+            Command::Backup(args) => crate::maintenance::backup(args).await,
+            Command::Copy(args) => crate::maintenance::copy(args).await,
             Command::Directory(DirectoryCommand::Load { db, file }) => {
                 let store = connect(&db).await?;
                 let n = load_directory(&store, file.as_deref()).await?;
@@ -59,7 +62,17 @@ fn init_logging(format: LogFormat) {
 
 pub(crate) async fn connect(db: &Db) -> anyhow::Result<Store> {
     let db: DatabaseUrl = db.url().context("--db")?;
-    Store::connect(&db, &StoreOptions::default())
+    let mut options = StoreOptions::default();
+    // Connections per instance: small pools serve best (STYLE.md, Storage); several
+    // instances on one PostgreSQL need `max_connections` ≥ instances × (pool + 1).
+    if let Ok(raw) = std::env::var("HALLWAY_DB_POOL") {
+        options.max_connections = raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=256).contains(n))
+            .with_context(|| format!("HALLWAY_DB_POOL={raw:?}: a number from 1 to 256"))?;
+    }
+    Store::connect(&db, &options)
         .await
         .with_context(|| format!("opening the database {db}"))
 }
@@ -280,6 +293,8 @@ async fn run_server(
         state.clone(),
         std::time::Duration::from_millis(tick),
     ));
+    // On PostgreSQL: live events of every instance reach this one's clients.
+    let relay = tokio::spawn(hallway_web::live::run_relay(state.clone()));
     let app = hallway_web::app(state);
     tracing::info!(%address, backend = ?store.backend(), "serving");
     // The address on stdout, alone on its line, so scripts and tests can read it.
@@ -297,6 +312,7 @@ async fn run_server(
         .await
         .context("serving")?;
     let _ = scheduler.await;
+    let _ = relay.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

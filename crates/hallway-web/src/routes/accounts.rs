@@ -150,22 +150,38 @@ async fn do_login(
     ip: Option<std::net::IpAddr>,
 ) -> Result<Account, ApiError> {
     let key = body.email.trim().to_lowercase();
-    if let Some(wait) = state.limits.check(&key, ip) {
+    // Failures per account are counted in the database, so the limit holds however a load
+    // balancer spreads the attempts over instances.
+    let now = state.clock.now();
+    let window = chrono::Duration::from_std(crate::auth::ACCOUNT_WINDOW)
+        .unwrap_or_else(|_| chrono::Duration::minutes(15));
+    let since = now - window;
+    let failures = state.store.login_failures(&key, since).await?;
+    if let Some((n, opened)) = failures
+        && n >= crate::auth::ACCOUNT_FAILURES
+    {
+        let wait = (opened + window - now).num_seconds().max(1);
+        return Err(ApiError::RateLimited(wait.unsigned_abs()));
+    }
+    if let Some(wait) = state.limits.check(ip) {
         return Err(ApiError::RateLimited(wait));
     }
     let wrong = ApiError::Unauthorized("the email or password is wrong");
     let Ok(email) = Email::parse(&body.email) else {
+        state.store.record_login_failure(&key, now, since).await?;
         return Err(wrong);
     };
     let Some((account, Some(hash))) = state.store.account_for_login(&email).await? else {
-        state.limits.failed(&key);
+        state.store.record_login_failure(&key, now, since).await?;
         return Err(wrong);
     };
     if !state.hash_cost.verify(body.password.clone(), hash).await {
-        state.limits.failed(&key);
+        state.store.record_login_failure(&key, now, since).await?;
         return Err(wrong);
     }
-    state.limits.succeeded(&key);
+    if failures.is_some() {
+        state.store.clear_login_failures(&key).await?;
+    }
     Ok(account)
 }
 

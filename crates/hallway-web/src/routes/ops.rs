@@ -27,6 +27,11 @@ pub struct Health {
     database: &'static str,
     /// The server's version.
     version: &'static str,
+    /// How live events reach this instance's clients: `local` (one instance, SQLite),
+    /// `shared` (PostgreSQL: events of every instance arrive), `connecting` or
+    /// `reconnecting` (events of other instances are missed for now; the instance still
+    /// serves, so this does not fail the check).
+    live: &'static str,
 }
 
 /// Whether this instance can serve: 200 when the database answers, 503 when not.
@@ -42,6 +47,7 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
         status: if ok { "ok" } else { "degraded" },
         database: if ok { "ok" } else { "unreachable" },
         version: env!("CARGO_PKG_VERSION"),
+        live: state.live.sharing().as_str(),
     };
     let status = if ok {
         StatusCode::OK

@@ -197,6 +197,8 @@ pub struct SessionDto {
     seats_left: Option<u32>,
     /// `open`, `filling` (75 % taken or more), `full` or `unlimited`.
     seat_state: String,
+    /// The seats in words, as the pages show them ("Filling · 12 of 80 seats left").
+    seats_text: String,
     speakers: Vec<SpeakerRef>,
     #[serde(rename = "abstract")]
     abstract_text: String,
@@ -264,12 +266,6 @@ fn conference_dto(d: &ConferenceDetail) -> ConferenceDto {
 }
 
 pub(super) fn session_dto(ix: &ProgramIndex<'_>, s: &Session) -> SessionDto {
-    let card_state = match s.seats.state() {
-        hallway_domain::SeatState::Unlimited => "unlimited",
-        hallway_domain::SeatState::Open => "open",
-        hallway_domain::SeatState::Filling => "filling",
-        hallway_domain::SeatState::Full => "full",
-    };
     SessionDto {
         id: s.id.get(),
         title: s.info.title.clone(),
@@ -285,7 +281,8 @@ pub(super) fn session_dto(ix: &ProgramIndex<'_>, s: &Session) -> SessionDto {
         kind_label: s.info.kind_label().to_owned(),
         capacity: s.seats.capacity().map(|c| c.get()),
         seats_left: s.seats.left(),
-        seat_state: card_state.to_owned(),
+        seat_state: crate::view::seat_state(s).to_owned(),
+        seats_text: crate::view::seats_text(s),
         speakers: s
             .speakers
             .iter()

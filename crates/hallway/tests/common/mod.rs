@@ -11,6 +11,54 @@ use hallway_store::testing::TestDb;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// Runs `hallway ARGS --db URL` with `env`, waits for the line that gives the address;
+/// answers the base URL and the process (killed when dropped).
+async fn spawn(url: &str, args: &[&str], env: &[(&str, &str)]) -> (String, Child) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hallway"))
+        .args(args)
+        .arg("--db")
+        .arg(url)
+        .env("HALLWAY_LOG", "warn")
+        // Cheap password hashing: tests sign up hundreds of attendees.
+        .env("HALLWAY_ARGON2_MEMORY_KIB", "64")
+        .env("HALLWAY_ARGON2_PASSES", "1")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("starting the hallway binary");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.expect("reading stdout") {
+            if let Some(rest) = line.strip_prefix("hallway is serving at ") {
+                return rest.trim_end_matches('/').to_owned();
+            }
+        }
+        panic!("hallway exited before serving");
+    })
+    .await
+    .expect("hallway did not start serving within 60 s");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (base, child)
+}
+
+/// One more server process on a [`TestApp`]'s database; killed when dropped.
+pub struct Instance {
+    pub base: String,
+    pub client: reqwest::Client,
+    _child: Child,
+}
+
+impl Instance {
+    /// The absolute URL of `path` on this instance.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
 /// A running server and the database behind it; both go away when dropped.
 pub struct TestApp {
     pub base: String,
@@ -28,38 +76,33 @@ impl TestApp {
 
     /// Runs `hallway ARGS --db URL` and waits for the line that gives the address.
     pub async fn start(db: TestDb, args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hallway"))
-            .args(args)
-            .arg("--db")
-            .arg(db.url_string())
-            .env("HALLWAY_LOG", "warn")
-            // Cheap password hashing: tests sign up hundreds of attendees.
-            .env("HALLWAY_ARGON2_MEMORY_KIB", "64")
-            .env("HALLWAY_ARGON2_PASSES", "1")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("starting the hallway binary");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(line) = lines.next_line().await.expect("reading stdout") {
-                if let Some(rest) = line.strip_prefix("hallway is serving at ") {
-                    return rest.trim_end_matches('/').to_owned();
-                }
-            }
-            panic!("hallway exited before serving");
-        })
-        .await
-        .expect("hallway did not start serving within 60 s");
-        // Keep draining stdout so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self::start_with_env(db, args, &[]).await
+    }
+
+    /// [`Self::start`] with extra environment variables.
+    pub async fn start_with_env(db: TestDb, args: &[&str], env: &[(&str, &str)]) -> Self {
+        let (base, child) = spawn(&db.url_string(), args, env).await;
         Self {
             base,
             client: reqwest::Client::new(),
             child,
             db,
+        }
+    }
+
+    /// Another `hallway serve` process on the same database, as a second instance behind a
+    /// load balancer would be.
+    pub async fn another_instance(&self, env: &[(&str, &str)]) -> Instance {
+        let (base, child) = spawn(
+            &self.db.url_string(),
+            &["serve", "--listen", "127.0.0.1:0"],
+            env,
+        )
+        .await;
+        Instance {
+            base,
+            client: reqwest::Client::new(),
+            _child: child,
         }
     }
 
