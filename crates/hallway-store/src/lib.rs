@@ -21,7 +21,9 @@ mod reminders;
 mod schedule;
 mod url;
 
+use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -82,10 +84,58 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
-/// A handle on the database; cheap to clone (it is a pool).
+/// A handle on the database; cheap to clone (it is a pool, and a shared program cache).
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    programs: Arc<ProgramCache>,
+}
+
+/// Sessions and speakers of one conference as read at one program revision.
+type CachedProgram = (
+    Arc<Vec<hallway_domain::Session>>,
+    Arc<Vec<hallway_domain::Speaker>>,
+);
+
+/// The programs read lately, by conference, each with the revision it was read at
+/// (see [`Store::program_of`]).
+#[derive(Debug, Default)]
+struct ProgramCache {
+    by_conference: Mutex<HashMap<hallway_domain::ConferenceId, (i64, CachedProgram)>>,
+}
+
+impl ProgramCache {
+    fn get(&self, id: hallway_domain::ConferenceId, revision: i64) -> Option<CachedProgram> {
+        let map = self
+            .by_conference
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(&id)
+            .filter(|(r, _)| *r == revision)
+            .map(|(_, p)| (Arc::clone(&p.0), Arc::clone(&p.1)))
+    }
+
+    fn put(&self, id: hallway_domain::ConferenceId, revision: i64, program: CachedProgram) {
+        let mut map = self
+            .by_conference
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // A server hosts a handful of conferences; forget them all rather than grow past
+        // a bound if it hosts many.
+        if map.len() >= 64 && !map.contains_key(&id) {
+            map.clear();
+        }
+        map.insert(id, (revision, program));
+    }
+}
+
+impl Store {
+    fn over(pool: Pool) -> Self {
+        Self {
+            pool,
+            programs: Arc::default(),
+        }
+    }
 }
 
 /// How a store connects; the defaults suit a server.
@@ -139,7 +189,7 @@ impl Store {
                 Pool::Postgres(pool)
             }
         };
-        Ok(Self { pool })
+        Ok(Self::over(pool))
     }
 
     /// Which database this store runs on.

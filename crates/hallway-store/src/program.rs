@@ -2,6 +2,7 @@
 //! back as domain types for pages, the API and exports.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use hallway_domain::program::{ConferenceInfo, Link, SessionInfo, SpeakerInfo};
@@ -25,6 +26,9 @@ pub struct ConferenceDetail {
     pub published: bool,
     /// Its logo (absolute http(s) URL); may be empty.
     pub logo_url: String,
+    /// Changes whenever its sessions or speakers change (not when seats are taken): the key
+    /// of the in-memory copy of its program ([`Store::program_of`]).
+    pub program_revision: i64,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
@@ -54,6 +58,7 @@ struct ConferenceRow {
     url: String,
     published: i64,
     logo_url: String,
+    program_revision: i64,
 }
 
 impl ConferenceRow {
@@ -161,7 +166,7 @@ macro_rules! conference_sql {
     ($tail:literal) => {
         concat!(
             "SELECT id, slug, name, time_zone, first_day, last_day, day_change_minutes, venue, ",
-            "city, description, url, published, logo_url FROM conferences ",
+            "city, description, url, published, logo_url, program_revision FROM conferences ",
             $tail
         )
     };
@@ -398,9 +403,11 @@ impl Store {
             return Ok(None);
         };
         let (published, logo_url) = (row.published != 0, row.logo_url.clone());
+        let program_revision = row.program_revision;
         Ok(Some(ConferenceDetail {
             published,
             logo_url,
+            program_revision,
             conference: row.into_conference()?,
             rooms: rooms
                 .into_iter()
@@ -424,6 +431,53 @@ impl Store {
                 })
                 .collect::<Result<_>>()?,
         }))
+    }
+
+    /// The sessions (by start time, then room order, with the seat counts of this moment) and
+    /// the speakers of `detail`'s conference. Sessions and speakers come from memory while
+    /// the conference's program revision is the one they were read at (triggers change it
+    /// with every write to sessions, their speakers or speakers, on any instance); the seat
+    /// counts are read on every call, in one small query.
+    pub async fn program_of(
+        &self,
+        detail: &ConferenceDetail,
+    ) -> Result<(Vec<Session>, Vec<Speaker>)> {
+        let id = detail.conference.id;
+        let (sessions, speakers) = match self.programs.get(id, detail.program_revision) {
+            Some(found) => found,
+            None => {
+                let sessions = Arc::new(self.sessions(id).await?);
+                let speakers = Arc::new(self.speakers(id).await?);
+                self.programs.put(
+                    id,
+                    detail.program_revision,
+                    (Arc::clone(&sessions), Arc::clone(&speakers)),
+                );
+                (sessions, speakers)
+            }
+        };
+        let seats: Vec<(i64, Option<i64>, i64)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT id, capacity, reserved FROM sessions WHERE conference_id = $1")
+                .bind(id.get())
+                .fetch_all(pool)
+                .await?
+        });
+        let mut now: HashMap<i64, (Option<i64>, i64)> =
+            seats.into_iter().map(|(s, c, r)| (s, (c, r))).collect();
+        let mut fresh = Vec::with_capacity(sessions.len());
+        for s in sessions.iter() {
+            // A session written after the revision was read: read everything again.
+            let Some((cap, reserved)) = now.remove(&s.id.get()) else {
+                return Ok((self.sessions(id).await?, self.speakers(id).await?));
+            };
+            let mut s = s.clone();
+            s.seats = Seats::new(capacity(cap)?, to_u32(reserved, "reserved")?);
+            fresh.push(s);
+        }
+        if !now.is_empty() {
+            return Ok((self.sessions(id).await?, self.speakers(id).await?));
+        }
+        Ok((fresh, speakers.as_ref().clone()))
     }
 
     /// Every session of a conference, by start time then room order.
@@ -536,5 +590,25 @@ impl Store {
                 ))
             })
             .transpose()
+    }
+}
+
+#[cfg(feature = "testing")]
+impl Store {
+    /// Writes `column` of session `id` with its own value (`UPDATE sessions SET c = c`), as
+    /// any code path that writes the column would; for the test that the program revision
+    /// follows every column but the seat counts.
+    pub async fn debug_touch_session_column(&self, id: SessionId, column: &str) -> Result<()> {
+        if !column.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(StoreError::Conflict(format!(
+                "not a column name: {column:?}"
+            )));
+        }
+        // The name was checked above: letters and underscores only.
+        let sql = format!("UPDATE sessions SET \"{column}\" = \"{column}\" WHERE id = $1");
+        on_pool!(self, pool => {
+            sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(id.get()).execute(pool).await?;
+        });
+        Ok(())
     }
 }

@@ -99,9 +99,7 @@ pub(super) async fn detail(state: &AppState, slug: &str) -> Result<ConferenceDet
 
 pub(super) async fn load(state: &AppState, slug: &str) -> Result<Loaded, Missing> {
     let detail = detail(state, slug).await?;
-    let id = detail.conference.id;
-    let (sessions, speakers) =
-        tokio::try_join!(state.store.sessions(id), state.store.speakers(id))?;
+    let (sessions, speakers) = state.store.program_of(&detail).await?;
     Ok(Loaded {
         detail,
         sessions,
