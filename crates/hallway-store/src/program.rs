@@ -433,6 +433,55 @@ impl Store {
         }))
     }
 
+    /// The id of the published conference `slug`, in one small query (for the agenda's
+    /// write path, which needs nothing else of it); `None` when there is none or it is not
+    /// published.
+    pub async fn published_conference_id(&self, slug: &Slug) -> Result<Option<ConferenceId>> {
+        let id: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM conferences WHERE slug = $1 AND published = 1")
+                .bind(slug.as_str())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(id.map(ConferenceId::new))
+    }
+
+    /// The seats of `sessions` of `conference` now, in one query; sessions it does not
+    /// have are left out.
+    pub async fn seats_of(
+        &self,
+        conference: ConferenceId,
+        sessions: &[SessionId],
+    ) -> Result<Vec<(SessionId, Seats)>> {
+        if sessions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<i64> = sessions.iter().map(|s| s.get()).collect();
+        let list = ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        // Numbers only: the list is built from i64 values.
+        let sql = format!(
+            "SELECT id, capacity, reserved FROM sessions WHERE conference_id = $1 AND id IN ({list}) ORDER BY id"
+        );
+        let rows: Vec<(i64, Option<i64>, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(conference.get())
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(id, cap, reserved)| {
+                Ok((
+                    SessionId::new(id),
+                    Seats::new(capacity(cap)?, to_u32(reserved, "reserved")?),
+                ))
+            })
+            .collect()
+    }
+
     /// The sessions (by start time, then room order, with the seat counts of this moment) and
     /// the speakers of `detail`'s conference. Sessions and speakers come from memory while
     /// the conference's program revision is the one they were read at (triggers change it

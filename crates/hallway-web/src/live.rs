@@ -374,25 +374,27 @@ where
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
 }
 
-/// Publishes the current seat count of each of `sessions` to everybody in `conference`.
+/// Publishes the current seat count of each of `sessions` to everybody in `conference`
+/// (one read for all of them).
 pub async fn publish_seats(state: &AppState, conference: ConferenceId, sessions: &[SessionId]) {
-    for id in sessions {
-        match state.store.session(conference, *id).await {
-            Ok(Some(s)) => state.live.publish(LiveEvent {
-                conference,
-                to: None,
-                kind: LiveKind::Seats,
-                data: json!({
-                    "session": id.get(),
-                    "capacity": s.seats.capacity().map(|c| c.get()),
-                    "seats_left": s.seats.left(),
-                    "state": crate::view::seat_state(&s),
-                    "text": crate::view::seats_text(&s),
-                }),
-            }),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = ?e, "reading seats to publish"),
+    match state.store.seats_of(conference, sessions).await {
+        Ok(all) => {
+            for (id, seats) in all {
+                state.live.publish(LiveEvent {
+                    conference,
+                    to: None,
+                    kind: LiveKind::Seats,
+                    data: json!({
+                        "session": id.get(),
+                        "capacity": seats.capacity().map(|c| c.get()),
+                        "seats_left": seats.left(),
+                        "state": crate::view::seat_state_of(&seats),
+                        "text": crate::view::seats_text_of(&seats),
+                    }),
+                });
+            }
         }
+        Err(e) => tracing::warn!(error = ?e, "reading seats to publish"),
     }
 }
 

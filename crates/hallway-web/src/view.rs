@@ -234,7 +234,12 @@ impl SessionCard {
 
 /// The seat state of a session as a word: `open`, `filling`, `full`, `unlimited`.
 pub fn seat_state(s: &Session) -> &'static str {
-    match s.seats.state() {
+    seat_state_of(&s.seats)
+}
+
+/// `seat_state` of bare seats.
+pub fn seat_state_of(seats: &hallway_domain::Seats) -> &'static str {
+    match seats.state() {
         SeatState::Unlimited => "unlimited",
         SeatState::Open => "open",
         SeatState::Filling => "filling",
@@ -253,9 +258,14 @@ fn seats(n: u32) -> String {
 
 /// The seats line shown next to a session.
 pub fn seats_text(s: &Session) -> String {
-    match (s.seats.capacity(), s.seats.left()) {
+    seats_text_of(&s.seats)
+}
+
+/// `seats_text` of bare seats.
+pub fn seats_text_of(s: &hallway_domain::Seats) -> String {
+    match (s.capacity(), s.left()) {
         (Some(cap), Some(0)) => format!("Full · {}", seats(cap.get())),
-        (Some(cap), Some(left)) if s.seats.state() == SeatState::Filling => {
+        (Some(cap), Some(left)) if s.state() == SeatState::Filling => {
             format!("Filling · {} of {} left", thousands(left), seats(cap.get()))
         }
         (Some(cap), Some(left)) => format!("{} · {} left", seats(cap.get()), thousands(left)),

@@ -56,6 +56,21 @@ async fn calendar_url(
 }
 
 /// Publishes what a change did: new seat counts of `sessions` and each promotion.
+/// The id of the published conference `slug` (one small query: the write paths need no
+/// more of it).
+async fn conference_id(
+    state: &AppState,
+    slug: &str,
+) -> Result<hallway_domain::ConferenceId, ApiError> {
+    let missing = || ApiError::NotFound(format!("There is no conference {slug:?}."));
+    let slug = hallway_domain::Slug::parse(slug).map_err(|_| missing())?;
+    state
+        .store
+        .published_conference_id(&slug)
+        .await?
+        .ok_or_else(missing)
+}
+
 async fn announce(
     state: &AppState,
     conference: hallway_domain::ConferenceId,
@@ -198,7 +213,7 @@ async fn put_agenda(
     };
     // The hot path reads only the conference; the whole program is loaded just to describe
     // a refusal.
-    let conference = super::program::detail(&state, &slug).await?.conference.id;
+    let conference = conference_id(&state, &slug).await?;
     let id = parse_id(&id, "session")?;
     let replace: Vec<SessionId> = body.replace.iter().copied().map(SessionId::new).collect();
     let outcome = state
@@ -369,7 +384,7 @@ async fn delete_agenda(
     user: ApiUser,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let conference = super::program::detail(&state, &slug).await?.conference.id;
+    let conference = conference_id(&state, &slug).await?;
     let id = parse_id(&id, "session")?;
     let outcome = state
         .store
