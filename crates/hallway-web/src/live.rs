@@ -72,6 +72,7 @@ enum Delivery {
 
 /// How this instance shares live events with others.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Sharing {
     /// One instance (SQLite, or the relay is not running): events stay in this process.
     Local,
@@ -96,12 +97,15 @@ impl Sharing {
     }
 
     fn from_u8(n: u8) -> Self {
-        match n {
-            1 => Self::Connecting,
-            2 => Self::Shared,
-            3 => Self::Reconnecting,
-            _ => Self::Local,
-        }
+        [
+            Self::Local,
+            Self::Connecting,
+            Self::Shared,
+            Self::Reconnecting,
+        ]
+        .into_iter()
+        .find(|s| *s as u8 == n)
+        .unwrap_or(Self::Local)
     }
 }
 
@@ -177,14 +181,9 @@ impl Bus {
     }
 
     fn set_sharing(&self, sharing: Sharing) {
-        let n = match sharing {
-            Sharing::Local => 0,
-            Sharing::Connecting => 1,
-            Sharing::Shared => 2,
-            Sharing::Reconnecting => 3,
-        };
-        self.shared.sharing.store(n, Ordering::Relaxed);
-        metrics::gauge!("hallway_live_relay_listening").set(if n == 2 { 1.0 } else { 0.0 });
+        self.shared.sharing.store(sharing as u8, Ordering::Relaxed);
+        let listening = if sharing == Sharing::Shared { 1.0 } else { 0.0 };
+        metrics::gauge!("hallway_live_relay_listening").set(listening);
     }
 
     /// Ends every live stream and the scheduler, so that a graceful shutdown can finish.

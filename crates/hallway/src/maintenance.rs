@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context as _;
-use hallway_store::{Backend, DatabaseUrl, InvariantReport, Store, StoreOptions, TableCount};
+use hallway_store::{Backend, DatabaseUrl, InvariantReport, Store, TableCount};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{BackupArgs, CopyArgs, MigrateArgs};
@@ -26,7 +26,7 @@ const PG_DUMP_HINT: &str = concat!(
 /// `hallway migrate`.
 pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     let url = args.db.url().context("--db")?;
-    let (store, report) = Store::migrate(&url, &StoreOptions::default())
+    let (store, report) = Store::migrate(&url, &crate::run::store_options()?)
         .await
         .with_context(|| format!("migrating {url}"))?;
     store.close().await;
@@ -346,7 +346,7 @@ pub async fn copy(args: CopyArgs) -> anyhow::Result<()> {
 }
 
 async fn open(url: &DatabaseUrl) -> anyhow::Result<Store> {
-    Store::connect(url, &StoreOptions::default())
+    Store::connect(url, &crate::run::store_options()?)
         .await
         .with_context(|| format!("opening the database {url}"))
 }

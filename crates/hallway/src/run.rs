@@ -62,9 +62,16 @@ fn init_logging(format: LogFormat) {
 
 pub(crate) async fn connect(db: &Db) -> anyhow::Result<Store> {
     let db: DatabaseUrl = db.url().context("--db")?;
+    Store::connect(&db, &store_options()?)
+        .await
+        .with_context(|| format!("opening the database {db}"))
+}
+
+/// How every command connects: the defaults, with `HALLWAY_DB_POOL` connections per
+/// instance when set. Small pools serve best (STYLE.md, Storage); several instances on one
+/// PostgreSQL need `max_connections` ≥ instances × (pool + 1).
+pub(crate) fn store_options() -> anyhow::Result<StoreOptions> {
     let mut options = StoreOptions::default();
-    // Connections per instance: small pools serve best (STYLE.md, Storage); several
-    // instances on one PostgreSQL need `max_connections` ≥ instances × (pool + 1).
     if let Ok(raw) = std::env::var("HALLWAY_DB_POOL") {
         options.max_connections = raw
             .parse::<u32>()
@@ -72,9 +79,7 @@ pub(crate) async fn connect(db: &Db) -> anyhow::Result<Store> {
             .filter(|n| (1..=256).contains(n))
             .with_context(|| format!("HALLWAY_DB_POOL={raw:?}: a number from 1 to 256"))?;
     }
-    Store::connect(&db, &options)
-        .await
-        .with_context(|| format!("opening the database {db}"))
+    Ok(options)
 }
 
 /// Replaces the directory with `file`, or with the shipped one; answers the edition count.

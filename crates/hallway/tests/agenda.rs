@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 /// Two talks of the second day that start at the same time in different rooms (they
 /// overlap), and a third later that day that overlaps neither.
 async fn day_two_talks(app: &TestApp) -> (i64, i64, i64) {
+    let (first, twin) = common::twin_talks(app, 1).await;
     let conf = app.json("/api/v1/conferences/demo").await;
     let day = conf["days"][1].as_str().unwrap();
     let talks = app
@@ -22,21 +23,20 @@ async fn day_two_talks(app: &TestApp) -> (i64, i64, i64) {
             "/api/v1/conferences/demo/sessions?day={day}&kind=talk"
         ))
         .await;
-    let talks = talks.as_array().unwrap();
-    let first = &talks[0];
-    let twin = talks
+    let ends = talks
+        .as_array()
+        .unwrap()
         .iter()
-        .find(|s| s["starts_at"] == first["starts_at"] && s["id"] != first["id"])
-        .unwrap();
+        .find(|s| s["id"] == first)
+        .unwrap()["ends_at"]
+        .clone();
     let later = talks
+        .as_array()
+        .unwrap()
         .iter()
-        .find(|s| s["starts_at"].as_str() > first["ends_at"].as_str())
+        .find(|s| s["starts_at"].as_str() > ends.as_str())
         .unwrap();
-    (
-        first["id"].as_i64().unwrap(),
-        twin["id"].as_i64().unwrap(),
-        later["id"].as_i64().unwrap(),
-    )
+    (first, twin, later["id"].as_i64().unwrap())
 }
 
 async fn set_capacity(app: &TestApp, organizer: &str, session: i64, capacity: Value) -> Value {
@@ -68,27 +68,6 @@ async fn agenda(app: &TestApp, token: &str) -> Value {
         .await;
     assert_eq!(status, 200);
     body
-}
-
-async fn assert_invariants(app: &TestApp) {
-    let store = app.store().await;
-    let demo = store
-        .conference(&hallway_domain::Slug::parse("demo").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .conference
-        .id;
-    assert_eq!(
-        store.seat_violations(demo).await.unwrap(),
-        vec![],
-        "invariant 1: seats"
-    );
-    assert_eq!(
-        store.double_bookings(demo).await.unwrap(),
-        vec![],
-        "invariant 2: double-booking"
-    );
 }
 
 async fn race(app: &TestApp, tokens: &[String], session: i64, body: Value) -> Vec<(u16, Value)> {
@@ -167,7 +146,7 @@ server_test!(
             assert!(body["type"].as_str().unwrap().ends_with("/full"));
             assert_eq!(body["seats_left"], 0);
         }
-        assert_invariants(&app).await;
+        app.assert_invariants().await;
     }
 );
 
@@ -209,7 +188,7 @@ server_test!(
                 "the clash is named"
             );
         }
-        assert_invariants(&app).await;
+        app.assert_invariants().await;
     }
 );
 
@@ -274,7 +253,7 @@ server_test!(
             )
             .await;
         assert_eq!(status, 404, "{body}");
-        assert_invariants(&app).await;
+        app.assert_invariants().await;
     }
 );
 
@@ -373,7 +352,7 @@ server_test!(
                 .collect::<BTreeSet<_>>(),
             (1..=20).collect()
         );
-        assert_invariants(&app).await;
+        app.assert_invariants().await;
     }
 );
 
@@ -418,7 +397,7 @@ server_test!(
             agenda(&app, &people[5]).await["waitlisted"][0]["position"],
             1
         );
-        assert_invariants(&app).await;
+        app.assert_invariants().await;
         // Two more leave: 2 < 3, the waiting one is promoted in the same transaction.
         for t in &people[1..3] {
             assert_eq!(
@@ -454,7 +433,7 @@ server_test!(
             )
             .await;
         assert_eq!(status, 403, "{body}");
-        assert_invariants(&app).await;
+        app.assert_invariants().await;
     }
 );
 
@@ -556,7 +535,7 @@ async fn acknowledged_reservations_survive(db: hallway_store::testing::TestDb) {
             "an acknowledged reservation was lost"
         );
     }
-    assert_invariants(&app).await;
+    app.assert_invariants().await;
 }
 
 server_test!(
@@ -870,5 +849,5 @@ async fn the_demo_agendas_keep_the_invariants_and_fill_some_labs() {
         .filter(|s| s["seat_state"] == "full")
         .count();
     assert!(full >= 1, "the demo shows full labs with waitlists");
-    assert_invariants(&app).await;
+    app.assert_invariants().await;
 }

@@ -38,7 +38,13 @@ impl Pair {
         .await;
         let b = a.another_instance(&env).await;
         let pair = Self { a, b };
-        for base in [pair.base(0), pair.base(1)] {
+        pair.wait_until_shared().await;
+        Some(pair)
+    }
+
+    /// Waits until both instances say they share live events (`/healthz`).
+    async fn wait_until_shared(&self) {
+        for base in [self.base(0), self.base(1)] {
             wait_for(&format!("{base} shares live events"), || async {
                 let health: Value = reqwest::get(format!("{base}/healthz"))
                     .await
@@ -50,7 +56,6 @@ impl Pair {
             })
             .await;
         }
-        Some(pair)
     }
 
     fn base(&self, instance: usize) -> &str {
@@ -199,24 +204,6 @@ async fn listen(
     (events, task)
 }
 
-/// Two talks at the same time on day `day` (they overlap).
-async fn twins(app: &TestApp, day: usize) -> (i64, i64) {
-    let conf = app.json("/api/v1/conferences/demo").await;
-    let day = conf["days"][day].as_str().unwrap();
-    let talks = app
-        .json(&format!(
-            "/api/v1/conferences/demo/sessions?day={day}&kind=talk"
-        ))
-        .await;
-    let talks = talks.as_array().unwrap();
-    let first = &talks[0];
-    let twin = talks
-        .iter()
-        .find(|s| s["starts_at"] == first["starts_at"] && s["id"] != first["id"])
-        .unwrap();
-    (first["id"].as_i64().unwrap(), twin["id"].as_i64().unwrap())
-}
-
 /// A talk on day `day` other than `not`, for marking the end of a phase.
 async fn another_talk(app: &TestApp, day: usize, not: &[i64]) -> i64 {
     let conf = app.json("/api/v1/conferences/demo").await;
@@ -246,23 +233,6 @@ async fn set_capacity(pair: &Pair, organizer: &str, session: i64, capacity: u32)
         )
         .await;
     assert_eq!(status, 200, "{body}");
-}
-
-async fn assert_invariants(app: &TestApp) {
-    let store = app.store().await;
-    let demo = store
-        .conference(&hallway_domain::Slug::parse("demo").unwrap())
-        .await
-        .unwrap()
-        .unwrap()
-        .conference
-        .id;
-    assert_eq!(store.seat_violations(demo).await.unwrap(), vec![], "seats");
-    assert_eq!(
-        store.double_bookings(demo).await.unwrap(),
-        vec![],
-        "double-booking"
-    );
 }
 
 /// The user id behind `token` (read from `/api/v1/me` on `instance`).
@@ -317,8 +287,8 @@ async fn two_instances_race_a_thousand_clients() {
         return;
     };
     let organizer = pair.a.organizer().await;
-    let (session, _) = twins(&pair.a, 1).await;
-    let (left, right) = twins(&pair.a, 2).await;
+    let (session, _) = common::twin_talks(&pair.a, 1).await;
+    let (left, right) = common::twin_talks(&pair.a, 2).await;
     set_capacity(&pair, &organizer, session, 100).await;
     set_capacity(&pair, &organizer, left, 1000).await;
     set_capacity(&pair, &organizer, right, 1000).await;
@@ -400,7 +370,7 @@ async fn two_instances_race_a_thousand_clients() {
         );
     }
     assert_eq!(doubles_seen.len(), 100);
-    assert_invariants(&pair.a).await;
+    pair.a.assert_invariants().await;
 
     // The first 60 waiting listen on the instance they did not queue on.
     let mut streams = Vec::new();
@@ -501,7 +471,7 @@ async fn two_instances_race_a_thousand_clients() {
     for task in tasks {
         task.abort();
     }
-    assert_invariants(&pair.a).await;
+    pair.a.assert_invariants().await;
 }
 
 /// Invariant 4 across instances: both instances run the reminder scheduler; every reminder
@@ -592,7 +562,7 @@ async fn seat_counts_reach_viewers_of_every_instance() {
     let Some(pair) = Pair::start("seat_counts_reach_viewers_of_every_instance").await else {
         return;
     };
-    let (session, _) = twins(&pair.a, 1).await;
+    let (session, _) = common::twin_talks(&pair.a, 1).await;
     let (on_a, task_a) = listen(&pair.client(0), pair.base(0), None).await;
     let (on_b, task_b) = listen(&pair.client(1), pair.base(1), None).await;
     let tokens = pair.signup_many("seat", 6).await;
@@ -700,7 +670,7 @@ async fn a_dropped_listener_reconnects_and_clients_resync() {
     let Some(pair) = Pair::start("a_dropped_listener_reconnects_and_clients_resync").await else {
         return;
     };
-    let (session, _) = twins(&pair.a, 1).await;
+    let (session, _) = common::twin_talks(&pair.a, 1).await;
     let (on_b, task) = listen(&pair.client(1), pair.base(1), None).await;
     let dropped = pair.a.store().await.debug_drop_listeners().await.unwrap();
     assert_eq!(dropped, 2, "one listener per instance");
@@ -709,18 +679,7 @@ async fn a_dropped_listener_reconnects_and_clients_resync() {
         async move { ok.then_some(()) }
     })
     .await;
-    for base in [pair.base(0), pair.base(1)] {
-        wait_for(&format!("{base} listens again"), || async {
-            let health: Value = reqwest::get(format!("{base}/healthz"))
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()?;
-            (health["live"] == "shared").then_some(())
-        })
-        .await;
-    }
+    pair.wait_until_shared().await;
     let token = pair.signup_many("again", 1).await.remove(0);
     let path = format!("/api/v1/conferences/demo/agenda/{session}");
     let (status, _) = pair

@@ -96,6 +96,30 @@ async fn migrate_sets_up_a_postgres_database_then_has_nothing_to_do() {
 }
 
 #[tokio::test]
+async fn a_bad_pool_size_is_refused_before_anything_is_created() {
+    let db = TestDb::sqlite();
+    let path = db.url().sqlite_path().unwrap().to_owned();
+    for bad in ["0", "many", "100000"] {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_hallway"))
+            .args(["migrate", "--db", &db.url_string()])
+            .env("HALLWAY_LOG", "warn")
+            .env("HALLWAY_DB_POOL", bad)
+            .output()
+            .await
+            .expect("running the hallway binary");
+        assert!(!out.status.success(), "HALLWAY_DB_POOL={bad} accepted");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!(
+                "HALLWAY_DB_POOL=\"{bad}\": a number from 1 to 256"
+            )),
+            "{err}"
+        );
+        assert!(!std::path::Path::new(&path).exists(), "nothing created");
+    }
+}
+
+#[tokio::test]
 async fn database_passwords_never_show_in_errors() {
     // Nothing listens on port 1: refused at once.
     let nowhere = "postgres://hallway:s3cret-pw@127.0.0.1:1/nothing";

@@ -333,6 +333,49 @@ impl TestApp {
     }
 }
 
+/// Two talks of the demo's day `day` (0-based) that start at the same time in different
+/// rooms (they overlap), as ids.
+pub async fn twin_talks(app: &TestApp, day: usize) -> (i64, i64) {
+    let conf = app.json("/api/v1/conferences/demo").await;
+    let day = conf["days"][day].as_str().unwrap();
+    let talks = app
+        .json(&format!(
+            "/api/v1/conferences/demo/sessions?day={day}&kind=talk"
+        ))
+        .await;
+    let talks = talks.as_array().unwrap();
+    let first = &talks[0];
+    let twin = talks
+        .iter()
+        .find(|s| s["starts_at"] == first["starts_at"] && s["id"] != first["id"])
+        .unwrap();
+    (first["id"].as_i64().unwrap(), twin["id"].as_i64().unwrap())
+}
+
+impl TestApp {
+    /// Checks DESIGN.md invariants 1 and 2 in the demo conference's database.
+    pub async fn assert_invariants(&self) {
+        let store = self.store().await;
+        let demo = store
+            .conference(&hallway_domain::Slug::parse("demo").unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .conference
+            .id;
+        assert_eq!(
+            store.seat_violations(demo).await.unwrap(),
+            vec![],
+            "invariant 1: seats"
+        );
+        assert_eq!(
+            store.double_bookings(demo).await.unwrap(),
+            vec![],
+            "invariant 2: double-booking"
+        );
+    }
+}
+
 /// Runs a black-box test body against a demo server on SQLite, and on PostgreSQL when
 /// HALLWAY_TEST_DATABASE_URL is set.
 #[macro_export]
