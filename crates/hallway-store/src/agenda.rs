@@ -256,66 +256,69 @@ macro_rules! promote {
     }};
 }
 
-impl Store {
-    /// Puts a session in an attendee's agenda, or on its waitlist, or says why not. See
-    /// [`ReserveOutcome`]; anything but `Reserved` and `Waitlisted` changed nothing.
-    pub async fn reserve(&self, req: &ReserveRequest<'_>) -> Result<ReserveOutcome> {
-        for _ in 0..MAX_ATTEMPTS {
-            match self.reserve_once(req).await {
-                Ok(Attempt::Done(outcome)) => return Ok(outcome),
-                Ok(Attempt::Retry) => continue,
-                Err(StoreError::Database(e)) if retryable(&e) => continue,
-                Err(e) => return Err(e),
-            }
-        }
-        // Lost the race for the last seat every time: the session is full.
-        Ok(ReserveOutcome::Full)
-    }
+/// Whether an attempt changed the database (so its transaction is to be committed).
+pub(crate) fn attempt_changed(attempt: &Attempt<ReserveOutcome>) -> bool {
+    matches!(
+        attempt,
+        Attempt::Done(
+            ReserveOutcome::Reserved { already: false, .. }
+                | ReserveOutcome::Waitlisted { already: false, .. }
+        )
+    )
+}
 
-    async fn reserve_once(&self, req: &ReserveRequest<'_>) -> Result<Attempt<ReserveOutcome>> {
-        let (begin, lock) = write_sql(self.backend());
-        // On PostgreSQL the session row is locked for the whole transaction, so that joins of
-        // one waitlist are serialised: the id order is the commit order and the position
-        // answered is final. (SQLite's BEGIN IMMEDIATE serialises all writers already.)
-        let target_sql = match self.backend() {
-            Backend::Sqlite => {
-                "SELECT starts_at, ends_at, kind, capacity, reserved FROM sessions WHERE id = $1 AND conference_id = $2"
+/// Defines `$name`, one reservation attempt on a connection of one backend inside a write
+/// transaction the caller began (and commits only when [`attempt_changed`]). Refusals may
+/// leave changes behind (a dropped `replace` before a conflict): the caller rolls back.
+macro_rules! reserve_on {
+    ($name:ident, $conn:ty, $backend:expr) => {
+        pub(crate) async fn $name(tx: &mut $conn, req: &ReserveRequest<'_>) -> Result<Attempt<ReserveOutcome>> {
+            let (_, lock) = write_sql($backend);
+            // The session, the conference's grace period and the attendee's row for the
+            // session in one statement (this is the hot path of a keynote rush). On
+            // PostgreSQL the attendee and the session row are locked for the whole
+            // transaction: the attendee against two devices passing the overlap check at
+            // once, the session so that joins of one waitlist are serialised (the id order is
+            // the commit order and the position answered is final). SQLite's
+            // `BEGIN IMMEDIATE` serialises all writers already.
+            const TARGET: &str = "SELECT s.starts_at, s.ends_at, s.kind, s.capacity, s.reserved, \
+                 c.agenda_grace_minutes, a.id, a.state FROM sessions s \
+                 JOIN conferences c ON c.id = s.conference_id \
+                 LEFT JOIN agenda a ON a.session_id = s.id AND a.user_id = $3 \
+                 WHERE s.id = $1 AND s.conference_id = $2";
+            let target_sql = match $backend {
+                Backend::Sqlite => TARGET,
+                Backend::Postgres => concat!(
+                    "SELECT s.starts_at, s.ends_at, s.kind, s.capacity, s.reserved, ",
+                    "c.agenda_grace_minutes, a.id, a.state FROM sessions s ",
+                    "JOIN conferences c ON c.id = s.conference_id ",
+                    "LEFT JOIN agenda a ON a.session_id = s.id AND a.user_id = $3 ",
+                    "WHERE s.id = $1 AND s.conference_id = $2 FOR UPDATE OF s"
+                ),
+            };
+            let conference = req.conference.get();
+            let user = req.user.get();
+            let session = req.session.get();
+            if matches!($backend, Backend::Postgres) {
+                sqlx::query(lock).bind(user).fetch_optional(&mut *tx).await?;
             }
-            Backend::Postgres => {
-                "SELECT starts_at, ends_at, kind, capacity, reserved FROM sessions WHERE id = $1 AND conference_id = $2 FOR UPDATE"
-            }
-        };
-        let conference = req.conference.get();
-        let user = req.user.get();
-        let session = req.session.get();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_with(begin).await?;
-            sqlx::query(lock).bind(user).fetch_optional(&mut *tx).await?;
-            let grace: i64 = sqlx::query_scalar("SELECT agenda_grace_minutes FROM conferences WHERE id = $1")
-                .bind(conference)
-                .fetch_optional(&mut *tx)
-                .await?
-                .unwrap_or(0);
-            let grace = u32::try_from(grace).unwrap_or(0);
-            let target: Option<(i64, i64, String, Option<i64>, i64)> = sqlx::query_as(target_sql)
-            .bind(session)
-            .bind(conference)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((starts, ends, kind, capacity, reserved)) = target else {
+            #[allow(clippy::type_complexity)]
+            let target: Option<(i64, i64, String, Option<i64>, i64, i64, Option<i64>, Option<String>)> =
+                sqlx::query_as(target_sql)
+                    .bind(session)
+                    .bind(conference)
+                    .bind(user)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((starts, ends, kind, capacity, reserved, grace, row, state)) = target else {
                 return Ok(Attempt::Done(ReserveOutcome::NoSuchSession));
             };
+            let grace = u32::try_from(grace).unwrap_or(0);
             if kind == "break" {
                 return Ok(Attempt::Done(ReserveOutcome::NotReservable));
             }
             let span = span_of(starts, ends)?;
-            let existing: Option<(i64, String)> =
-                sqlx::query_as("SELECT id, state FROM agenda WHERE user_id = $1 AND session_id = $2")
-                    .bind(user)
-                    .bind(session)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match existing {
+            match row.zip(state) {
                 Some((_, state)) if state == "reserved" => {
                     let left = capacity.map(|c| to_u32((c - reserved).max(0), "seats left")).transpose()?;
                     return Ok(Attempt::Done(ReserveOutcome::Reserved { seats_left: left, already: true, promoted: vec![] }));
@@ -349,8 +352,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
                 let position = position!(tx, session, row);
-                tx.commit().await?;
-                return Ok(Attempt::Done(ReserveOutcome::Waitlisted { position, already: false }));
+                                return Ok(Attempt::Done(ReserveOutcome::Waitlisted { position, already: false }));
             }
             // Drop the sessions to replace (still in this transaction).
             let mut dropped: Vec<i64> = Vec::new();
@@ -382,17 +384,17 @@ impl Store {
             if !clashes.is_empty() {
                 return Ok(Attempt::Done(ReserveOutcome::Conflict(clashes)));
             }
-            let took = sqlx::query(
-                "UPDATE sessions SET reserved = reserved + 1 WHERE id = $1 AND (capacity IS NULL OR reserved < capacity)",
+            let took: Option<(Option<i64>, i64)> = sqlx::query_as(
+                "UPDATE sessions SET reserved = reserved + 1 WHERE id = $1 AND (capacity IS NULL OR reserved < capacity) \
+                 RETURNING capacity, reserved",
             )
             .bind(session)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if took == 0 {
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((capacity, reserved)) = took else {
                 // Another transaction took the last seat since we looked: start again.
                 return Ok(Attempt::Retry);
-            }
+            };
             sqlx::query(ENROL_ATTENDEE)
             .bind(conference)
             .bind(user)
@@ -412,15 +414,53 @@ impl Store {
             for r in dropped {
                 promoted.extend(promote!(tx, lock, conference, r, req.now));
             }
-            let (capacity, reserved): (Option<i64>, i64) =
-                sqlx::query_as("SELECT capacity, reserved FROM sessions WHERE id = $1")
-                    .bind(session)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            tx.commit().await?;
             let seats_left = capacity.map(|c| to_u32((c - reserved).max(0), "seats left")).transpose()?;
             Ok(Attempt::Done(ReserveOutcome::Reserved { seats_left, already: false, promoted }))
-        })
+        }
+    };
+}
+
+reserve_on!(reserve_on_sqlite, sqlx::SqliteConnection, Backend::Sqlite);
+reserve_on!(reserve_on_postgres, sqlx::PgConnection, Backend::Postgres);
+
+impl Store {
+    /// Puts a session in an attendee's agenda, or on its waitlist, or says why not. See
+    /// [`ReserveOutcome`]; anything but `Reserved` and `Waitlisted` changed nothing.
+    pub async fn reserve(&self, req: &ReserveRequest<'_>) -> Result<ReserveOutcome> {
+        for _ in 0..MAX_ATTEMPTS {
+            match self.reserve_once(req).await {
+                Ok(Attempt::Done(outcome)) => return Ok(outcome),
+                Ok(Attempt::Retry) => continue,
+                Err(StoreError::Database(e)) if retryable(&e) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        // Lost the race for the last seat every time: the session is full.
+        Ok(ReserveOutcome::Full)
+    }
+
+    async fn reserve_once(&self, req: &ReserveRequest<'_>) -> Result<Attempt<ReserveOutcome>> {
+        match &self.pool {
+            crate::Pool::Sqlite(pool) => match &self.writer {
+                Some(writer) => writer.reserve(req).await.map(Attempt::Done),
+                None => {
+                    let mut tx = pool.begin_with(write_sql(Backend::Sqlite).0).await?;
+                    let attempt = reserve_on_sqlite(&mut tx, req).await?;
+                    if attempt_changed(&attempt) {
+                        tx.commit().await?;
+                    }
+                    Ok(attempt)
+                }
+            },
+            crate::Pool::Postgres(pool) => {
+                let mut tx = pool.begin_with(write_sql(Backend::Postgres).0).await?;
+                let attempt = reserve_on_postgres(&mut tx, req).await?;
+                if attempt_changed(&attempt) {
+                    tx.commit().await?;
+                }
+                Ok(attempt)
+            }
+        }
     }
 
     /// Sets a session's capacity (`None`: back to the room's). Raising it promotes waiting

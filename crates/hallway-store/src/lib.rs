@@ -20,6 +20,7 @@ mod organize;
 mod reminders;
 mod schedule;
 mod url;
+mod writer;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -89,6 +90,9 @@ pub(crate) use on_pool;
 pub struct Store {
     pool: Pool,
     programs: Arc<ProgramCache>,
+    /// SQLite's agenda writer (see [`writer`]); `None` on PostgreSQL and on stores opened
+    /// for maintenance, which write through the pool.
+    writer: Option<Arc<writer::Writer>>,
 }
 
 /// Sessions and speakers of one conference as read at one program revision.
@@ -134,6 +138,7 @@ impl Store {
         Self {
             pool,
             programs: Arc::default(),
+            writer: None,
         }
     }
 }
@@ -173,10 +178,14 @@ impl Store {
                     .busy_timeout(options.busy_timeout);
                 let pool = SqlitePoolOptions::new()
                     .max_connections(options.max_connections)
-                    .connect_with(connect)
+                    .connect_with(connect.clone())
                     .await?;
                 sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-                Pool::Sqlite(pool)
+                let conn = sqlx::ConnectOptions::connect(&connect).await?;
+                return Ok(Self {
+                    writer: Some(Arc::new(writer::Writer::start(conn))),
+                    ..Self::over(Pool::Sqlite(pool))
+                });
             }
             Backend::Postgres => {
                 let connect = PgConnectOptions::from_str(url.expose())?;
@@ -210,6 +219,9 @@ impl Store {
 
     /// Closes every connection; waits for those in use to come back.
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         on_pool!(self, pool => pool.close().await)
     }
 

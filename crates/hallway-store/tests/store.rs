@@ -670,3 +670,113 @@ async fn programs_in_memory_follow_every_write_on_postgres() {
         programs_in_memory_follow_every_write(db).await;
     }
 }
+
+store_test!(
+    refused_changes_undo_themselves_inside_a_batch_of_others,
+    |store| async move {
+        use hallway_store::{ReserveOutcome, ReserveRequest};
+        let conf = store
+            .insert_program(&program("batch"), Utc::now())
+            .await
+            .unwrap();
+        let sessions = store.sessions(conf).await.unwrap();
+        let (keynote, lab, lunch) = (sessions[0].id, sessions[1].id, sessions[2].id);
+        let early = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let mut users = Vec::new();
+        for i in 0..100 {
+            let email = hallway_domain::Email::parse(&format!("u{i}@x.org")).unwrap();
+            let user = store
+                .create_account(&email, "U", "hash", early)
+                .await
+                .unwrap()
+                .id;
+            let held = store
+                .reserve(&ReserveRequest {
+                    conference: conf,
+                    user,
+                    session: keynote,
+                    replace: &[],
+                    waitlist: false,
+                    now: early,
+                })
+                .await
+                .unwrap();
+            assert!(matches!(held, ReserveOutcome::Reserved { .. }));
+            users.push(user);
+        }
+        // All at once, so that SQLite's writer commits them in groups: half drop the
+        // keynote and then name a session they do not hold (refused after a write, which
+        // must be undone), half simply want the 30-seat lab.
+        let mut tasks = Vec::new();
+        for (i, user) in users.iter().copied().enumerate() {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let replace = if i % 2 == 0 {
+                    vec![keynote, lunch]
+                } else {
+                    vec![]
+                };
+                store
+                    .reserve(&ReserveRequest {
+                        conference: conf,
+                        user,
+                        session: lab,
+                        replace: &replace,
+                        waitlist: false,
+                        now: early,
+                    })
+                    .await
+                    .unwrap()
+            }));
+        }
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(task.await.unwrap());
+        }
+        for (i, outcome) in outcomes.iter().enumerate() {
+            if i % 2 == 0 {
+                // Full is answered before anything is dropped, once the lab is full.
+                assert!(
+                    matches!(
+                        outcome,
+                        ReserveOutcome::NotReserved(s) if *s == lunch
+                    ) || outcome == &ReserveOutcome::Full,
+                    "user {i}: {outcome:?}"
+                );
+            } else {
+                assert!(
+                    matches!(
+                        outcome,
+                        ReserveOutcome::Reserved { already: false, .. } | ReserveOutcome::Full
+                    ),
+                    "user {i}: {outcome:?}"
+                );
+            }
+        }
+        assert!(
+            outcomes
+                .iter()
+                .any(|o| matches!(o, ReserveOutcome::NotReserved(_))),
+            "some replacements were refused after dropping the keynote"
+        );
+        let got_lab = outcomes
+            .iter()
+            .filter(|o| matches!(o, ReserveOutcome::Reserved { .. }))
+            .count();
+        assert_eq!(got_lab, 30, "the lab has 30 seats and 50 wanted one");
+        for user in &users {
+            let agenda = store.agenda(conf, *user).await.unwrap();
+            assert!(
+                agenda.reserved.contains(&keynote),
+                "every keynote seat survived its refused replacement"
+            );
+        }
+        let seats = store.seats_of(conf, &[keynote, lab]).await.unwrap();
+        assert_eq!(
+            seats.iter().map(|(_, s)| s.reserved()).collect::<Vec<_>>(),
+            vec![100, 30]
+        );
+        assert!(store.seat_violations(conf).await.unwrap().is_empty());
+        assert!(store.double_bookings(conf).await.unwrap().is_empty());
+    }
+);
