@@ -39,7 +39,7 @@ pub use maintenance::{
 };
 pub use organize::{AuditEntry, Invitation, Member};
 pub use people::NewAttendee;
-pub use program::ConferenceDetail;
+pub use program::{ConferenceDetail, SharedProgram};
 pub use reminders::{MAX_REMINDER_MINUTES, Reminder};
 pub use schedule::{ImportHow, ImportReport, ScheduleVersion};
 pub use url::{Backend, DatabaseUrl, UrlError};

@@ -13,6 +13,20 @@ use hallway_domain::{
 
 use crate::{Result, Store, StoreError, conflict_on_unique, from_json, on_pool, to_json, to_u32};
 
+/// A conference's program as kept in memory, with the seat counts of this moment
+/// ([`Store::shared_program_of`]).
+#[derive(Clone, Debug)]
+pub struct SharedProgram {
+    /// The program revision it was read at; `i64::MIN` when read outside the cache.
+    pub revision: i64,
+    /// Sessions by start time, then room order; their own seat counts are stale.
+    pub sessions: Arc<Vec<Session>>,
+    /// Speakers.
+    pub speakers: Arc<Vec<Speaker>>,
+    /// The seat counts of this moment, one per session, in the same order.
+    pub seats: Vec<Seats>,
+}
+
 /// A conference with its rooms (in display order) and tracks (by name).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConferenceDetail {
@@ -491,6 +505,24 @@ impl Store {
         &self,
         detail: &ConferenceDetail,
     ) -> Result<(Vec<Session>, Vec<Speaker>)> {
+        let shared = self.shared_program_of(detail).await?;
+        let sessions = shared
+            .sessions
+            .iter()
+            .zip(&shared.seats)
+            .map(|(s, seats)| Session {
+                seats: *seats,
+                ..s.clone()
+            })
+            .collect();
+        Ok((sessions, shared.speakers.as_ref().clone()))
+    }
+
+    /// What [`Store::program_of`] answers, without copying: the sessions and speakers as
+    /// kept in memory (their seat counts are those of when they were read) and the seat
+    /// counts of this moment, one per session in the same order. For readers that only
+    /// serialise (the program JSON), this saves copying every session per request.
+    pub async fn shared_program_of(&self, detail: &ConferenceDetail) -> Result<SharedProgram> {
         let id = detail.conference.id;
         let (sessions, speakers) = match self.programs.get(id, detail.program_revision) {
             Some(found) => found,
@@ -505,28 +537,44 @@ impl Store {
                 (sessions, speakers)
             }
         };
-        let seats: Vec<(i64, Option<i64>, i64)> = on_pool!(self, pool => {
+        let rows: Vec<(i64, Option<i64>, i64)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT id, capacity, reserved FROM sessions WHERE conference_id = $1")
                 .bind(id.get())
                 .fetch_all(pool)
                 .await?
         });
         let mut now: HashMap<i64, (Option<i64>, i64)> =
-            seats.into_iter().map(|(s, c, r)| (s, (c, r))).collect();
-        let mut fresh = Vec::with_capacity(sessions.len());
+            rows.into_iter().map(|(s, c, r)| (s, (c, r))).collect();
+        let mut seats = Vec::with_capacity(sessions.len());
         for s in sessions.iter() {
             // A session written after the revision was read: read everything again.
             let Some((cap, reserved)) = now.remove(&s.id.get()) else {
-                return Ok((self.sessions(id).await?, self.speakers(id).await?));
+                return self.uncached_program(id).await;
             };
-            let mut s = s.clone();
-            s.seats = Seats::new(capacity(cap)?, to_u32(reserved, "reserved")?);
-            fresh.push(s);
+            seats.push(Seats::new(capacity(cap)?, to_u32(reserved, "reserved")?));
         }
         if !now.is_empty() {
-            return Ok((self.sessions(id).await?, self.speakers(id).await?));
+            return self.uncached_program(id).await;
         }
-        Ok((fresh, speakers.as_ref().clone()))
+        Ok(SharedProgram {
+            revision: detail.program_revision,
+            sessions,
+            speakers,
+            seats,
+        })
+    }
+
+    /// The program read afresh, for the moment a write overtook the revision just read.
+    async fn uncached_program(&self, id: ConferenceId) -> Result<SharedProgram> {
+        let sessions = self.sessions(id).await?;
+        let seats = sessions.iter().map(|s| s.seats).collect();
+        Ok(SharedProgram {
+            // Never the key of anything kept: a revision read later may differ.
+            revision: i64::MIN,
+            sessions: Arc::new(sessions),
+            speakers: Arc::new(self.speakers(id).await?),
+            seats,
+        })
     }
 
     /// Every session of a conference, by start time then room order.

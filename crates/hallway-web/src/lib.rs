@@ -35,6 +35,7 @@ pub struct AppState {
     hash_cost: auth::HashCost,
     limits: Arc<auth::LoginLimits>,
     live: live::Bus,
+    session_json: Arc<routes::SessionJson>,
 }
 
 impl AppState {
@@ -49,6 +50,7 @@ impl AppState {
             hash_cost: auth::HashCost::from_env(),
             limits: Arc::new(auth::LoginLimits::from_env()),
             live: live::Bus::default(),
+            session_json: Arc::default(),
         }
     }
 

@@ -682,3 +682,65 @@ server_test!(
         );
     }
 );
+
+server_test!(
+    the_program_list_shows_seats_and_room_names_as_they_are_now,
+    |app| async move {
+        let organizer = app.organizer().await;
+        let attendee = app.signup("list@test.invalid").await;
+        // Read once, so the list's pieces are kept in memory.
+        let before = app.json("/api/v1/conferences/demo/sessions").await;
+        let talk = before
+            .as_array()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|s| s["kind"] == "talk" && s["capacity"].is_number())
+            .unwrap()
+            .clone();
+        let id = talk["id"].as_i64().unwrap();
+        let (status, _) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/conferences/demo/agenda/{id}"),
+                &attendee,
+                None,
+            )
+            .await;
+        assert_eq!(status, 201);
+        let room = talk["room"]["id"].as_i64().unwrap();
+        let conf = app.json("/api/v1/conferences/demo").await;
+        let capacity = conf["rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == room)
+            .unwrap()["capacity"]
+            .clone();
+        let (status, body) = app
+            .call(
+                Method::PUT,
+                &format!("/api/v1/conferences/demo/rooms/{room}"),
+                &organizer,
+                Some(json!({"name": "Renamed Hall", "capacity": capacity})),
+            )
+            .await;
+        assert!((200..300).contains(&status), "{status} {body}");
+        let after = app.json("/api/v1/conferences/demo/sessions").await;
+        let now = after
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .unwrap();
+        assert_eq!(
+            now["seats_left"].as_i64().unwrap(),
+            talk["seats_left"].as_i64().unwrap() - 1
+        );
+        assert_eq!(now["room"]["name"], "Renamed Hall");
+        let one = app
+            .json(&format!("/api/v1/conferences/demo/sessions/{id}"))
+            .await;
+        assert_eq!(&one, now);
+    }
+);

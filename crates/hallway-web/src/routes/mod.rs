@@ -17,6 +17,8 @@ use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+pub(crate) use program::SessionJson;
+
 use crate::AppState;
 use crate::error::{not_found_page, problem};
 

@@ -3,8 +3,13 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
 use hallway_domain::program::Link;
 use hallway_domain::{
@@ -427,18 +432,195 @@ async fn list_sessions(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     Query(query): Query<SessionsQuery>,
-) -> Result<Json<Vec<SessionDto>>, ApiError> {
+) -> Result<Response, ApiError> {
     let filter = query.filter()?;
-    let loaded = load(&state, &slug).await?;
-    let ix = loaded.index();
-    Ok(Json(
-        loaded
+    let detail = detail(&state, &slug).await?;
+    let program = state.store.shared_program_of(&detail).await?;
+    let ix = ProgramIndex::new(
+        &detail.conference,
+        &detail.rooms,
+        &detail.tracks,
+        &program.speakers,
+    );
+    let parts = state.session_json.parts(&detail, &program, &ix);
+    let mut body = String::with_capacity(parts.len_hint);
+    body.push('[');
+    let mut first = true;
+    for ((session, seats), part) in program
+        .sessions
+        .iter()
+        .zip(&program.seats)
+        .zip(&parts.sessions)
+    {
+        if !filter.matches(&ix, session) {
+            continue;
+        }
+        if !first {
+            body.push(',');
+        }
+        first = false;
+        part.write(&mut body, seats);
+    }
+    body.push(']');
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// The program JSON of a conference, each session cut in two around its seat fields and
+/// kept while the program revision, rooms, tracks and the conference itself are those it
+/// was made from: a program request then only writes the seats of this moment between the
+/// kept pieces instead of building and serialising 300 sessions (see BENCHMARKS.md).
+#[derive(Debug, Default)]
+pub(crate) struct SessionJson {
+    by_conference: std::sync::Mutex<HashMap<i64, Arc<SessionParts>>>,
+}
+
+/// The pieces of one conference's program JSON.
+#[derive(Debug)]
+pub(crate) struct SessionParts {
+    revision: i64,
+    detail: (
+        hallway_domain::Conference,
+        Vec<hallway_domain::Room>,
+        Vec<hallway_domain::Track>,
+    ),
+    sessions: Vec<SessionPart>,
+    len_hint: usize,
+}
+
+/// One session's JSON object without its seat fields: `head` ends after `kind_label`,
+/// `tail` starts at `speakers` (the field order of [`SessionDto`]).
+#[derive(Debug)]
+struct SessionPart {
+    head: String,
+    tail: String,
+}
+
+impl SessionPart {
+    fn new(dto: &SessionDto) -> Self {
+        #[derive(Serialize)]
+        struct Head<'a> {
+            id: i64,
+            title: &'a str,
+            starts_at: DateTime<Utc>,
+            ends_at: DateTime<Utc>,
+            day: NaiveDate,
+            room: &'a RoomRef,
+            track: &'a Option<TrackDto>,
+            kind: &'a str,
+            kind_label: &'a str,
+        }
+        #[derive(Serialize)]
+        struct Tail<'a> {
+            speakers: &'a [SpeakerRef],
+            #[serde(rename = "abstract")]
+            abstract_text: &'a str,
+            language: &'a str,
+            links: &'a [LinkDto],
+        }
+        let head = serde_json::to_string(&Head {
+            id: dto.id,
+            title: &dto.title,
+            starts_at: dto.starts_at,
+            ends_at: dto.ends_at,
+            day: dto.day,
+            room: &dto.room,
+            track: &dto.track,
+            kind: &dto.kind,
+            kind_label: &dto.kind_label,
+        })
+        .unwrap_or_default();
+        let tail = serde_json::to_string(&Tail {
+            speakers: &dto.speakers,
+            abstract_text: &dto.abstract_text,
+            language: &dto.language,
+            links: &dto.links,
+        })
+        .unwrap_or_default();
+        Self {
+            // `{…}` without its closing and opening braces.
+            head: head.strip_suffix('}').unwrap_or(&head).to_owned(),
+            tail: tail.strip_prefix('{').unwrap_or(&tail).to_owned(),
+        }
+    }
+
+    /// Appends the whole object with `seats`.
+    fn write(&self, out: &mut String, seats: &hallway_domain::Seats) {
+        #[derive(Serialize)]
+        struct Middle<'a> {
+            capacity: Option<u32>,
+            seats_left: Option<u32>,
+            seat_state: &'a str,
+            seats_text: &'a str,
+        }
+        let text = crate::view::seats_text_of(seats);
+        let middle = serde_json::to_string(&Middle {
+            capacity: seats.capacity().map(|c| c.get()),
+            seats_left: seats.left(),
+            seat_state: crate::view::seat_state_of(seats),
+            seats_text: &text,
+        })
+        .unwrap_or_default();
+        out.push_str(&self.head);
+        out.push(',');
+        out.push_str(middle.trim_start_matches('{').trim_end_matches('}'));
+        out.push(',');
+        out.push_str(&self.tail);
+    }
+}
+
+impl SessionJson {
+    /// The pieces for `program`, made now if those kept are of another revision.
+    fn parts(
+        &self,
+        detail: &ConferenceDetail,
+        program: &hallway_store::SharedProgram,
+        ix: &ProgramIndex<'_>,
+    ) -> Arc<SessionParts> {
+        let id = detail.conference.id.get();
+        let fits = |p: &SessionParts| {
+            p.revision == program.revision
+                && p.revision != i64::MIN
+                && p.detail.0 == detail.conference
+                && p.detail.1 == detail.rooms
+                && p.detail.2 == detail.tracks
+        };
+        let lock = || {
+            self.by_conference
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(kept) = lock().get(&id).filter(|p| fits(p)) {
+            return Arc::clone(kept);
+        }
+        let sessions: Vec<SessionPart> = program
             .sessions
             .iter()
-            .filter(|s| filter.matches(&ix, s))
-            .map(|s| session_dto(&ix, s))
-            .collect(),
-    ))
+            .map(|s| SessionPart::new(&session_dto(ix, s)))
+            .collect();
+        let len_hint = sessions
+            .iter()
+            .map(|p| p.head.len() + p.tail.len() + 120)
+            .sum::<usize>()
+            + 2;
+        let parts = Arc::new(SessionParts {
+            revision: program.revision,
+            detail: (
+                detail.conference.clone(),
+                detail.rooms.clone(),
+                detail.tracks.clone(),
+            ),
+            sessions,
+            len_hint,
+        });
+        if program.revision != i64::MIN {
+            let mut map = lock();
+            if map.len() >= 64 && !map.contains_key(&id) {
+                map.clear();
+            }
+            map.insert(id, Arc::clone(&parts));
+        }
+        parts
+    }
 }
 
 /// One session.
