@@ -114,6 +114,9 @@ async fn do_signup(
             e => ApiError::Store(e),
         })?;
     let (session, token) = issue(state, &account, "sign-up").await?;
+    // The calendar key is made now, while writing anyway, so that reading one's agenda for
+    // the first time (in a keynote rush, say) does not have to write.
+    state.store.calendar_key(account.id, &new_token()).await?;
     Ok((account, session, token))
 }
 

@@ -129,22 +129,34 @@ pub struct AgendaStatus {
     position: Option<u32>,
 }
 
-fn agenda_dto(loaded: &Loaded, agenda: &hallway_store::Agenda, calendar_url: String) -> AgendaDto {
-    let ix = loaded.index();
-    let find = |id: SessionId| loaded.sessions.iter().find(|s| s.id == id);
+/// The agenda's sessions described from the program kept in memory (no copy of it), with
+/// the seat counts of this moment.
+fn agenda_dto(
+    detail: &hallway_store::ConferenceDetail,
+    program: &hallway_store::SharedProgram,
+    agenda: &hallway_store::Agenda,
+    calendar_url: String,
+) -> AgendaDto {
+    let ix = crate::view::ProgramIndex::new(
+        &detail.conference,
+        &detail.rooms,
+        &detail.tracks,
+        &program.speakers,
+    );
+    let dto = |id: SessionId| {
+        let at = program.sessions.iter().position(|s| s.id == id)?;
+        let mut session = program.sessions[at].clone();
+        session.seats = program.seats[at];
+        Some(session_dto(&ix, &session))
+    };
     AgendaDto {
-        reserved: agenda
-            .reserved
-            .iter()
-            .filter_map(|id| find(*id))
-            .map(|s| session_dto(&ix, s))
-            .collect(),
+        reserved: agenda.reserved.iter().filter_map(|id| dto(*id)).collect(),
         waitlisted: agenda
             .waitlisted
             .iter()
             .filter_map(|(id, p)| {
-                find(*id).map(|s| WaitlistedDto {
-                    session: session_dto(&ix, s),
+                dto(*id).map(|session| WaitlistedDto {
+                    session,
                     position: *p,
                 })
             })
@@ -170,13 +182,14 @@ async fn get_agenda(
     user: ApiUser,
     Path(slug): Path<String>,
 ) -> Result<Json<AgendaDto>, ApiError> {
-    let loaded = load(&state, &slug).await?;
+    let detail = super::program::detail(&state, &slug).await?;
+    let program = state.store.shared_program_of(&detail).await?;
     let agenda = state
         .store
-        .agenda(loaded.detail.conference.id, user.account.id)
+        .agenda(detail.conference.id, user.account.id)
         .await?;
     let url = calendar_url(&state, &slug, user.account.id).await?;
-    Ok(Json(agenda_dto(&loaded, &agenda, url)))
+    Ok(Json(agenda_dto(&detail, &program, &agenda, url)))
 }
 
 /// Reserves a seat, or joins the waitlist (`waitlist: true`), or replaces overlapping
