@@ -13,6 +13,10 @@ mod agenda;
 mod directory;
 pub mod events;
 mod maintenance;
+#[macro_use]
+mod points;
+mod feedback;
+mod networking;
 mod people;
 #[macro_use]
 mod program;
@@ -31,6 +35,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{Account, TokenInfo};
+pub use feedback::{Feedback, FeedbackOutcome, FeedbackRequest, RatingSummary};
+pub use networking::{Card, CardSecrets, CardUpdate, Contact, ExchangeOutcome, Target};
+pub use points::{LeaderRow, LedgerEntry};
 pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome, ReserveRequest};
 pub use maintenance::{
     AppliedMigration, ColumnInfo, CopyProgress, CopyReport, DoubleBooking, InvariantReport,
