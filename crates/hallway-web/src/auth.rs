@@ -35,6 +35,17 @@ pub fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// New secrets for a contact card: a 256-bit token for the badge's QR URL and an
+/// 8-character code to type.
+pub fn new_card_secrets() -> hallway_store::CardSecrets {
+    let mut bytes = [0u8; hallway_domain::networking::CODE_LEN];
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    hallway_store::CardSecrets {
+        token: new_token(),
+        code: hallway_domain::networking::ShortCode::from_random(&bytes),
+    }
+}
+
 /// The SHA-256 of a token, hex: what the database stores.
 pub fn digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
