@@ -92,7 +92,8 @@ fn feedback_from(r: FeedbackRow) -> Result<Feedback> {
         session: SessionId::new(session),
         user: UserId::new(user),
         author,
-        rating: u8::try_from(rating).map_err(|_| StoreError::Corrupt(format!("rating {rating}")))?,
+        rating: u8::try_from(rating)
+            .map_err(|_| StoreError::Corrupt(format!("rating {rating}")))?,
         comment,
         hidden: hidden != 0,
         updated_at: DateTime::from_timestamp(at, 0).unwrap_or_default(),
@@ -108,7 +109,9 @@ impl Store {
                 other => return other,
             }
         }
-        Err(StoreError::Conflict("too much contention; try again".to_owned()))
+        Err(StoreError::Conflict(
+            "too much contention; try again".to_owned(),
+        ))
     }
 
     async fn put_feedback_once(&self, req: &FeedbackRequest) -> Result<FeedbackOutcome> {
@@ -209,7 +212,9 @@ impl Store {
         session: SessionId,
         with_hidden: bool,
     ) -> Result<Vec<Feedback>> {
-        let sql = format!("{FEEDBACK_SELECT} AND f.session_id = $2 ORDER BY f.updated_at DESC, f.id DESC");
+        let sql = format!(
+            "{FEEDBACK_SELECT} AND f.session_id = $2 ORDER BY f.updated_at DESC, f.id DESC"
+        );
         let rows: Vec<FeedbackRow> = on_pool!(self, pool => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(conference.get()).bind(session.get()).fetch_all(pool).await?
         });

@@ -35,16 +35,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{Account, TokenInfo};
-pub use feedback::{Feedback, FeedbackOutcome, FeedbackRequest, RatingSummary};
-pub use networking::{Card, CardSecrets, CardUpdate, Contact, ExchangeOutcome, Target};
-pub use points::{LeaderRow, LedgerEntry};
 pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome, ReserveRequest};
+pub use feedback::{Feedback, FeedbackOutcome, FeedbackRequest, RatingSummary};
 pub use maintenance::{
     AppliedMigration, ColumnInfo, CopyProgress, CopyReport, DoubleBooking, InvariantReport,
-    MaintenanceError, MigrateReport, SeatViolation, TableCount, TableInfo,
+    MaintenanceError, MigrateReport, PointsMismatch, SeatViolation, TableCount, TableInfo,
 };
+pub use networking::{Card, CardSecrets, CardUpdate, Contact, ExchangeOutcome, Target};
 pub use organize::{AuditEntry, Invitation, Member};
 pub use people::NewAttendee;
+pub use points::{LeaderRow, LedgerEntry};
 pub use program::ConferenceDetail;
 pub use reminders::{MAX_REMINDER_MINUTES, Reminder};
 pub use schedule::{ImportHow, ImportReport, ScheduleVersion};

@@ -159,7 +159,8 @@ struct CardRow {
 impl TryFrom<CardRow> for Card {
     type Error = StoreError;
     fn try_from(r: CardRow) -> Result<Self> {
-        let corrupt = |e: hallway_domain::networking::NetworkingError| StoreError::Corrupt(e.to_string());
+        let corrupt =
+            |e: hallway_domain::networking::NetworkingError| StoreError::Corrupt(e.to_string());
         let socials: Vec<String> = from_json(&r.socials, "cards.socials")?;
         Ok(Self {
             user: UserId::new(r.user_id),
@@ -196,7 +197,17 @@ const CONTACT_SELECT: &str = "SELECT k.contact_id, \
      LEFT JOIN cards c ON c.conference_id = k.conference_id AND c.user_id = k.contact_id \
      WHERE k.conference_id = $1 AND k.owner_id = $2";
 
-type ContactRow = (i64, String, String, String, String, Option<String>, Option<String>, String, i64);
+type ContactRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    i64,
+);
 
 fn contact_from(r: ContactRow) -> Result<Contact> {
     let (user, name, company, role, email, socials, note, private_note, at) = r;
@@ -227,7 +238,11 @@ impl Store {
     }
 
     /// The card whose QR token is `token` (`None` for an unknown or rotated token).
-    pub async fn card_by_token(&self, conference: ConferenceId, token: &str) -> Result<Option<Card>> {
+    pub async fn card_by_token(
+        &self,
+        conference: ConferenceId,
+        token: &str,
+    ) -> Result<Option<Card>> {
         let sql = format!(
             "SELECT {CARD_COLUMNS} FROM cards c JOIN users u ON u.id = c.user_id \
              WHERE c.conference_id = $1 AND c.token = $2"
@@ -368,7 +383,9 @@ impl Store {
                 other => return other,
             }
         }
-        Err(StoreError::Conflict("too much contention; try again".to_owned()))
+        Err(StoreError::Conflict(
+            "too much contention; try again".to_owned(),
+        ))
     }
 
     async fn exchange_once(
@@ -610,7 +627,11 @@ impl Store {
     }
 
     /// The people the attendee blocked, with their account names.
-    pub async fn blocked(&self, conference: ConferenceId, blocker: UserId) -> Result<Vec<(UserId, String)>> {
+    pub async fn blocked(
+        &self,
+        conference: ConferenceId,
+        blocker: UserId,
+    ) -> Result<Vec<(UserId, String)>> {
         let rows: Vec<(i64, String)> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT b.blocked_id, CASE WHEN COALESCE(c.share_name, 1) = 1 THEN COALESCE(c.name, u.name) ELSE '' END \
@@ -623,7 +644,10 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        Ok(rows.into_iter().map(|(id, n)| (UserId::new(id), n)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, n)| (UserId::new(id), n))
+            .collect())
     }
 
     /// How many pairs exchanged cards in the conference (each pair once).

@@ -217,7 +217,9 @@ impl Store {
                 other => return other,
             }
         }
-        Err(StoreError::Conflict("too much contention; try again".to_owned()))
+        Err(StoreError::Conflict(
+            "too much contention; try again".to_owned(),
+        ))
     }
 
     /// The attendee's total (0 before any award).
@@ -298,7 +300,11 @@ impl Store {
 
     /// The top `limit` attendees with points who have not opted out, best first; ties share
     /// a rank and are listed by name.
-    pub async fn leaderboard(&self, conference: ConferenceId, limit: u32) -> Result<Vec<LeaderRow>> {
+    pub async fn leaderboard(
+        &self,
+        conference: ConferenceId,
+        limit: u32,
+    ) -> Result<Vec<LeaderRow>> {
         let rows: Vec<(i64, String, i64)> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT t.user_id, CASE WHEN COALESCE(c.share_name, 1) = 0 THEN '' ELSE COALESCE(c.name, u.name) END, t.points \
