@@ -323,7 +323,14 @@ mod tests {
         let c = ShortCode::parse(" abcd-2345 ").unwrap();
         assert_eq!(c.as_str(), "ABCD2345");
         assert_eq!(c.display(), "ABCD-2345");
-        for bad in ["", "ABCD234", "ABCD23456", "ABCD-2340", "OOOOIIII", "ABCD 234L"] {
+        for bad in [
+            "",
+            "ABCD234",
+            "ABCD23456",
+            "ABCD-2340",
+            "OOOOIIII",
+            "ABCD 234L",
+        ] {
             assert!(ShortCode::parse(bad).is_err(), "{bad:?}");
         }
         let e = ShortCode::parse("nope").unwrap_err().to_string();

@@ -293,7 +293,9 @@ impl PointsSettings {
             return Err(SettingsError::BadLevels("give 1 to 20 levels"));
         }
         if self.levels[0].at != 0 {
-            return Err(SettingsError::BadLevels("the first level starts at 0 points"));
+            return Err(SettingsError::BadLevels(
+                "the first level starts at 0 points",
+            ));
         }
         if self.levels.windows(2).any(|w| w[1].at <= w[0].at) {
             return Err(SettingsError::BadLevels(
@@ -303,9 +305,7 @@ impl PointsSettings {
         for l in &mut self.levels {
             l.name = l.name.trim().to_owned();
             if l.name.is_empty() || l.name.chars().count() > 40 {
-                return Err(SettingsError::BadLevels(
-                    "names are 1 to 40 characters",
-                ));
+                return Err(SettingsError::BadLevels("names are 1 to 40 characters"));
             }
         }
         Ok(self)
@@ -323,10 +323,7 @@ impl PointsSettings {
             level: here.map(|l| l.name.clone()).unwrap_or_default(),
             rung: rung + 1,
             level_at: here.map_or(0, |l| l.at),
-            next: self
-                .levels
-                .get(rung + 1)
-                .map(|l| (l.name.clone(), l.at)),
+            next: self.levels.get(rung + 1).map(|l| (l.name.clone(), l.at)),
         }
     }
 }

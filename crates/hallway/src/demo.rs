@@ -1089,7 +1089,11 @@ mod tests {
             .collect();
         let ratings = rating_plan(5, &seats);
         assert_eq!(ratings, rating_plan(5, &seats));
-        assert!(ratings.len() > 30 && ratings.len() < 90, "{}", ratings.len());
+        assert!(
+            ratings.len() > 30 && ratings.len() < 90,
+            "{}",
+            ratings.len()
+        );
         assert!(ratings.iter().all(|(_, _, r, _)| (1..=5).contains(r)));
         assert!(ratings.iter().any(|(_, _, _, c)| c.is_some()));
     }

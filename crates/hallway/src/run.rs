@@ -264,9 +264,10 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
             seats.push((attendee, session));
         }
     }
-    let (exchanges, ratings) = demo_networking(&store, id, &users, &sessions, &seats, args.seed, now)
-        .await
-        .context("building the demo's contacts and ratings")?;
+    let (exchanges, ratings) =
+        demo_networking(&store, id, &users, &sessions, &seats, args.seed, now)
+            .await
+            .context("building the demo's contacts and ratings")?;
     tracing::info!(
         editions = n,
         sessions = program.sessions().len(),
@@ -299,7 +300,12 @@ async fn demo_networking(
     let mut codes = Vec::with_capacity(users.len());
     for user in users {
         let card = store
-            .ensure_card(conference, *user, &mut hallway_web::auth::new_card_secrets, now)
+            .ensure_card(
+                conference,
+                *user,
+                &mut hallway_web::auth::new_card_secrets,
+                now,
+            )
             .await?;
         codes.push(card.code);
     }
@@ -313,7 +319,10 @@ async fn demo_networking(
                 now,
             )
             .await?;
-        if matches!(outcome, hallway_store::ExchangeOutcome::Exchanged { new: true, .. }) {
+        if matches!(
+            outcome,
+            hallway_store::ExchangeOutcome::Exchanged { new: true, .. }
+        ) {
             exchanges += 1;
         }
     }

@@ -159,10 +159,7 @@ async fn get_feedback(
     }
     let settings = state.store.points_settings(c).await?;
     let summary = state.store.rating_summary(c, session).await?;
-    let mine = state
-        .store
-        .my_feedback(c, session, user.account.id)
-        .await?;
+    let mine = state.store.my_feedback(c, session, user.account.id).await?;
     let entries = match reader(&state, c, session, &user.account).await? {
         Some(organizer) => Some(
             state
@@ -289,7 +286,11 @@ async fn put_hidden(
             c,
             user.account.id,
             &user.account.email,
-            if body.hidden { "hid a comment" } else { "showed a comment" },
+            if body.hidden {
+                "hid a comment"
+            } else {
+                "showed a comment"
+            },
             &format!("feedback {fid}"),
             state.clock.now(),
         )
@@ -305,7 +306,11 @@ pub struct SpeakerAccountBody {
     email: String,
 }
 
-async fn organizer_of(state: &AppState, slug: &str, user: &ApiUser) -> Result<ConferenceId, ApiError> {
+async fn organizer_of(
+    state: &AppState,
+    slug: &str,
+    user: &ApiUser,
+) -> Result<ConferenceId, ApiError> {
     let c = super::agenda::conference_id(state, slug).await?;
     if !super::organize::is_organizer(state, c, &user.account).await? {
         return Err(ApiError::Forbidden(
@@ -421,10 +426,7 @@ pub(super) async fn panel(
                 if s.count == 1 { "" } else { "s" }
             ),
             None if s.count == 0 => "No ratings yet.".to_owned(),
-            None => format!(
-                "The average shows from {} ratings.",
-                settings.min_ratings
-            ),
+            None => format!("The average shows from {} ratings.", settings.min_ratings),
         };
     }
     if let Some(a) = visitor {
@@ -593,7 +595,11 @@ async fn hidden_form(
             c,
             user.account.id,
             &user.account.email,
-            if hidden { "hid a comment" } else { "showed a comment" },
+            if hidden {
+                "hid a comment"
+            } else {
+                "showed a comment"
+            },
             &format!("feedback {fid}"),
             state.clock.now(),
         )

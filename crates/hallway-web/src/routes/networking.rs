@@ -62,10 +62,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             "/c/{slug}/contacts",
             axum::routing::get(contacts_page).post(code_form),
         )
-        .route(
-            "/c/{slug}/contacts/{id}",
-            axum::routing::post(contact_form),
-        )
+        .route("/c/{slug}/contacts/{id}", axum::routing::post(contact_form))
         .route("/c/{slug}/blocks/{id}", axum::routing::post(unblock_form))
         .route("/c/{slug}/points", axum::routing::get(points_page))
         .route(
@@ -85,7 +82,11 @@ fn invalid(e: &NetworkingError) -> ApiError {
     }
 }
 
-async fn my_card(state: &AppState, conference: ConferenceId, user: UserId) -> Result<Card, ApiError> {
+async fn my_card(
+    state: &AppState,
+    conference: ConferenceId,
+    user: UserId,
+) -> Result<Card, ApiError> {
     Ok(state
         .store
         .ensure_card(conference, user, &mut fresh_secrets, state.clock.now())
@@ -94,7 +95,10 @@ async fn my_card(state: &AppState, conference: ConferenceId, user: UserId) -> Re
 
 /// The URL the badge's QR code encodes.
 fn qr_url(headers: &HeaderMap, slug: &str, token: &str) -> String {
-    format!("{}/c/{slug}/x/{token}", super::schedule::public_url(headers))
+    format!(
+        "{}/c/{slug}/x/{token}",
+        super::schedule::public_url(headers)
+    )
 }
 
 /// The QR code of `url` as an SVG document.
@@ -551,7 +555,9 @@ async fn list_contacts(
 ) -> Result<Json<Vec<ContactDto>>, ApiError> {
     let c = conference(&state, &slug).await?;
     let contacts = state.store.contacts(c, user.account.id).await?;
-    Ok(Json(contacts.iter().map(|k| contact_dto(k, &slug)).collect()))
+    Ok(Json(
+        contacts.iter().map(|k| contact_dto(k, &slug)).collect(),
+    ))
 }
 
 /// Exchanges cards with the owner of `code`, both ways at once (a bump is mutual). Both
@@ -992,8 +998,7 @@ async fn contact_vcf(
     Ok(download(
         "text/vcard; charset=utf-8",
         format!("contact-{id}.vcf"),
-        hallway_formats::contacts::vcards(&[export_card(&c, &d.conference.info.name)])
-            .into_bytes(),
+        hallway_formats::contacts::vcards(&[export_card(&c, &d.conference.info.name)]).into_bytes(),
     ))
 }
 
@@ -1074,7 +1079,9 @@ fn message_text(key: Option<&str>) -> String {
         Some("exchanged") => "Contacts exchanged.",
         Some("already") => "You already have each other's cards.",
         Some("deleted") => "Contact deleted.",
-        Some("blocked") => "Blocked: they are gone from your contacts and cannot exchange with you.",
+        Some("blocked") => {
+            "Blocked: they are gone from your contacts and cannot exchange with you."
+        }
         Some("unblocked") => "Unblocked.",
         Some("note") => "Note saved.",
         Some("hidden") => "You are no longer shown on the leaderboard.",
@@ -1239,10 +1246,16 @@ fn exchanged_redirect(
             ))
             .into_response());
         }
-        ExchangeOutcome::Unknown => "No badge has this code (it may have been renewed). Check it with its owner.",
+        ExchangeOutcome::Unknown => {
+            "No badge has this code (it may have been renewed). Check it with its owner."
+        }
         ExchangeOutcome::Yourself => "This is your own badge: there is nobody to exchange with.",
-        ExchangeOutcome::ScannerOff => "You turned contact exchange off. Turn it on on your card first.",
-        ExchangeOutcome::YouBlocked => "You blocked this attendee. Unblock them on your contacts page to exchange.",
+        ExchangeOutcome::ScannerOff => {
+            "You turned contact exchange off. Turn it on on your card first."
+        }
+        ExchangeOutcome::YouBlocked => {
+            "You blocked this attendee. Unblock them on your contacts page to exchange."
+        }
         ExchangeOutcome::Unavailable => "This attendee is not exchanging contacts right now.",
     };
     let page = ScanPage {
@@ -1373,7 +1386,10 @@ async fn contact_form(
             "note"
         }
         "delete" => {
-            state.store.delete_contact(c, user.account.id, other).await?;
+            state
+                .store
+                .delete_contact(c, user.account.id, other)
+                .await?;
             "deleted"
         }
         "block" if other != user.account.id => {
@@ -1383,7 +1399,11 @@ async fn contact_form(
                 .await?;
             "blocked"
         }
-        _ => return Err(PageError::Invalid("action: use note, delete or block".into())),
+        _ => {
+            return Err(PageError::Invalid(
+                "action: use note, delete or block".into(),
+            ));
+        }
     };
     Ok(Redirect::to(&format!("/c/{slug}/contacts?m={m}")))
 }
@@ -1455,7 +1475,9 @@ async fn points_page(
         conf: ConfHeader::new(&d.conference),
         points: dto.points,
         percent: standing.percent(dto.points),
-        to_go: dto.next_level_at.map_or(0, |at| at.saturating_sub(dto.points)),
+        to_go: dto
+            .next_level_at
+            .map_or(0, |at| at.saturating_sub(dto.points)),
         next_level_at: dto.next_level_at.unwrap_or(0),
         next_level: dto.next_level.clone().unwrap_or_default(),
         level: dto.level.clone(),
