@@ -396,8 +396,10 @@ mod tests {
         let mut s = PointsSettings::default();
         s.levels[0].at = 1;
         assert!(s.validate().is_err());
-        let mut s = PointsSettings::default();
-        s.hourly_cap = 0;
+        let s = PointsSettings {
+            hourly_cap: 0,
+            ..PointsSettings::default()
+        };
         assert_eq!(s.validate(), Err(SettingsError::BadCap));
         let mut s = PointsSettings::default();
         s.levels[2].name = " ".into();

@@ -396,8 +396,10 @@ store_test!(
     |store| async move {
         let w = world(&store, 1).await;
         let u = w.users[0];
-        let mut settings = PointsSettings::default();
-        settings.hourly_cap = 25;
+        let settings = PointsSettings {
+            hourly_cap: 25,
+            ..PointsSettings::default()
+        };
         store.set_points_settings(w.conf, &settings).await.unwrap();
         assert_eq!(store.points_settings(w.conf).await.unwrap(), settings);
         let lab = Action::lab(w.morning);
