@@ -211,6 +211,40 @@ impl LoginLimits {
     }
 }
 
+/// Unknown badge codes one person may type in [`GUESS_WINDOW`] before being made to wait:
+/// codes are short enough to type, so guessing them must not be free (counted per instance).
+pub const CODE_GUESSES: u32 = 20;
+
+/// The window of [`CODE_GUESSES`].
+pub const GUESS_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// Counts unknown badge codes per person.
+#[derive(Debug)]
+pub struct CodeGuesses {
+    users: Windows<i64>,
+}
+
+impl Default for CodeGuesses {
+    fn default() -> Self {
+        Self {
+            users: Windows::new(CODE_GUESSES, GUESS_WINDOW),
+        }
+    }
+}
+
+impl CodeGuesses {
+    /// Seconds `user` must wait before typing another code, if they typed too many unknown
+    /// ones lately.
+    pub fn blocked(&self, user: hallway_domain::UserId) -> Option<u64> {
+        self.users.blocked(&user.get())
+    }
+
+    /// Counts an unknown code typed by `user`.
+    pub fn record(&self, user: hallway_domain::UserId) {
+        self.users.record(&user.get());
+    }
+}
+
 /// The value of cookie `name` in the request's headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers

@@ -654,6 +654,32 @@ server_test!(
             assert_eq!(status, 200, "{p}");
             assert!(page.contains("Narwhal"), "{p}");
         }
+        // Linked to a speaker, Ann finds the feedback of that speaker's sessions; Ben may not.
+        let organizer = app.organizer().await;
+        let session = store
+            .sessions(demo)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| !s.speakers.is_empty())
+            .unwrap();
+        let (status, _) = app
+            .call(
+                Method::POST,
+                &format!(
+                    "/api/v1/conferences/demo/speakers/{}/accounts",
+                    session.speakers[0]
+                ),
+                &organizer,
+                Some(json!({ "email": "ann@test.invalid" })),
+            )
+            .await;
+        assert_eq!(status, 201);
+        let feedback = format!("/c/demo/sessions/{}/feedback", session.id);
+        let (_, points) = get(&ann, "/c/demo/points").await;
+        assert!(points.contains("Feedback on your sessions") && points.contains(&feedback));
+        assert_eq!(get(&ann, &feedback).await.0, 200);
+        assert_eq!(get(&ben, &feedback).await.0, 403);
     }
 );
 
@@ -766,3 +792,35 @@ server_test!(
         assert_points_match_ledger(&app).await;
     }
 );
+
+server_test!(typing_unknown_codes_is_slowed_down, |app| async move {
+    let ada = app.signup("ada@test.invalid").await;
+    let bob = app.signup("bob@test.invalid").await;
+    let ada_code = card(&app, &ada).await["code"].as_str().unwrap().to_owned();
+    let bob_code = card(&app, &bob).await["code"].as_str().unwrap().to_owned();
+    for _ in 0..20 {
+        assert_eq!(exchange(&app, &bob, "ZZZZ-ZZZZ").await.0, 404);
+    }
+    // Even a right code waits now, and says how long.
+    let r = app
+        .client
+        .post(app.url("/api/v1/conferences/demo/contacts"))
+        .bearer_auth(&bob)
+        .json(&json!({ "code": ada_code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 0
+    );
+    let p: Value = r.json().await.unwrap();
+    assert!(p["type"].as_str().unwrap().ends_with("/too-many-codes"));
+    // Others are not held back.
+    assert_eq!(exchange(&app, &ada, &bob_code).await.0, 201);
+});

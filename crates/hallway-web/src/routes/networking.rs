@@ -570,7 +570,8 @@ async fn list_contacts(
         (status = 200, description = "Already in your contacts", body = ExchangeDto),
         (status = 400, description = "`invalid` (field `code`): not a code, or your own", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "`unknown-code`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`exchange-off` (yours is off), `blocked` (you blocked them) or `exchange-unavailable` (they do not exchange with you now)", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "`exchange-off` (yours is off), `blocked` (you blocked them) or `exchange-unavailable` (they do not exchange with you now)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too-many-codes`: 20 unknown codes in 10 minutes; see Retry-After", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn post_contact(
     State(state): State<AppState>,
     user: ApiUser,
@@ -580,10 +581,16 @@ async fn post_contact(
     let c = conference(&state, &slug).await?;
     let body: ExchangeBody = super::parse_json(&body)?;
     let code = ShortCode::parse(&body.code).map_err(|e| invalid(&e))?;
+    if let Some(wait) = state.guesses.blocked(user.account.id) {
+        return Ok(too_many_codes(wait));
+    }
     let outcome = state
         .store
         .exchange(c, user.account.id, &Target::Code(code), state.clock.now())
         .await?;
+    if outcome == ExchangeOutcome::Unknown {
+        state.guesses.record(user.account.id);
+    }
     if let Some(refusal) = exchange_refusal(&outcome) {
         return Ok(refusal);
     }
@@ -608,6 +615,21 @@ async fn post_contact(
         }),
     )
         .into_response())
+}
+
+/// 429 after too many unknown codes: waiting `wait` seconds.
+fn too_many_codes(wait: u64) -> Response {
+    let mut r = problem(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too-many-codes",
+        "Too many unknown codes",
+        format!("Too many unknown badge codes; try again in {wait} s."),
+        Some("code"),
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
 }
 
 fn parse_user(raw: &str) -> Result<UserId, ApiError> {
@@ -1347,6 +1369,11 @@ async fn code_form(
 ) -> Result<Response, PageError> {
     let d = detail(&state, &slug).await?;
     let code = ShortCode::parse(&f.code).map_err(|e| PageError::Invalid(e.to_string()))?;
+    if let Some(wait) = state.guesses.blocked(user.account.id) {
+        return Err(PageError::Invalid(format!(
+            "Too many unknown badge codes; try again in {wait} s."
+        )));
+    }
     let outcome = state
         .store
         .exchange(
@@ -1356,6 +1383,9 @@ async fn code_form(
             state.clock.now(),
         )
         .await?;
+    if outcome == ExchangeOutcome::Unknown {
+        state.guesses.record(user.account.id);
+    }
     exchanged_redirect(&slug, d.conference, outcome, None)
 }
 
@@ -1458,6 +1488,8 @@ struct PointsPage {
     rules: Vec<RuleView>,
     ladder: Vec<LadderView>,
     hourly_cap: u32,
+    /// Sessions the visitor speaks in (linked by an organizer), for their feedback.
+    spoken: Vec<(i64, String)>,
 }
 
 async fn points_page(
@@ -1471,7 +1503,19 @@ async fn points_page(
     let (dto, settings) = points_dto(&state, c, user.account.id, 20).await?;
     let standing = settings.level_of(dto.points);
     let ledger = state.store.ledger(c, user.account.id, 20).await?;
+    let spoken_ids = state.store.sessions_spoken_by(c, user.account.id).await?;
+    let spoken = if spoken_ids.is_empty() {
+        Vec::new()
+    } else {
+        let (sessions, _) = state.store.program_of(&d).await?;
+        spoken_ids
+            .iter()
+            .filter_map(|id| sessions.iter().find(|s| s.id == *id))
+            .map(|s| (s.id.get(), s.info.title.clone()))
+            .collect()
+    };
     Ok(PointsPage {
+        spoken,
         conf: ConfHeader::new(&d.conference),
         points: dto.points,
         percent: standing.percent(dto.points),
