@@ -885,9 +885,11 @@ pub fn agenda_plan(
     plan
 }
 
-/// Who exchanges contacts with whom: each attendee scans about three others (pairs may
-/// repeat, as at a real event; the store keeps each pair once).
-pub fn contact_plan(seed: u64, attendees: usize) -> Vec<(usize, usize)> {
+/// Who exchanges contacts with whom, and how many minutes ago (within the two and a half
+/// hours since doors opened, so the hourly points cap does not flatten the leaderboard):
+/// each attendee scans about three others (pairs may repeat, as at a real event; the store
+/// keeps each pair once).
+pub fn contact_plan(seed: u64, attendees: usize) -> Vec<(usize, usize, i64)> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_47ac);
     let mut plan = Vec::new();
     if attendees < 2 {
@@ -896,8 +898,9 @@ pub fn contact_plan(seed: u64, attendees: usize) -> Vec<(usize, usize)> {
     for a in 0..attendees {
         for _ in 0..3 {
             let b = rng.random_range(0..attendees);
+            let minutes_ago = rng.random_range(0..150);
             if b != a {
-                plan.push((a, b));
+                plan.push((a, b, minutes_ago));
             }
         }
     }
@@ -1081,7 +1084,11 @@ mod tests {
     fn contacts_and_ratings_are_deterministic_and_never_self() {
         let contacts = contact_plan(5, 50);
         assert_eq!(contacts, contact_plan(5, 50));
-        assert!(contacts.iter().all(|(a, b)| a != b && *a < 50 && *b < 50));
+        assert!(
+            contacts
+                .iter()
+                .all(|(a, b, ago)| a != b && *a < 50 && *b < 50 && (0..150).contains(ago))
+        );
         assert!(contacts.len() > 100, "about three scans each");
         assert!(contact_plan(5, 1).is_empty());
         let seats: Vec<(usize, hallway_domain::SessionId)> = (0..90)

@@ -310,13 +310,13 @@ async fn demo_networking(
         codes.push(card.code);
     }
     let mut exchanges = 0;
-    for (a, b) in demo::contact_plan(seed, users.len()) {
+    for (a, b, minutes_ago) in demo::contact_plan(seed, users.len()) {
         let outcome = store
             .exchange(
                 conference,
                 users[a],
                 &hallway_store::Target::Code(codes[b].clone()),
-                now,
+                now - chrono::Duration::minutes(minutes_ago),
             )
             .await?;
         if matches!(
