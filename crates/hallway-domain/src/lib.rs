@@ -14,6 +14,8 @@ pub mod directory;
 pub mod editor;
 pub mod guid;
 pub mod ids;
+pub mod networking;
+pub mod points;
 pub mod program;
 pub mod seats;
 pub mod span;

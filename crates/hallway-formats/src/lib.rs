@@ -2,6 +2,7 @@
 //! (or a [`ParseError`] saying what is wrong and where); every renderer takes domain types
 //! and returns bytes. Nothing here touches the network, the disk or the database.
 
+pub mod contacts;
 pub mod directory;
 mod error;
 pub mod ical;

@@ -13,6 +13,10 @@ mod agenda;
 mod directory;
 pub mod events;
 mod maintenance;
+#[macro_use]
+mod points;
+mod feedback;
+mod networking;
 mod people;
 #[macro_use]
 mod program;
@@ -33,12 +37,15 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{Account, TokenInfo};
 pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome, ReserveRequest};
+pub use feedback::{Feedback, FeedbackOutcome, FeedbackRequest, RatingSummary};
 pub use maintenance::{
     AppliedMigration, ColumnInfo, CopyProgress, CopyReport, DoubleBooking, InvariantReport,
-    MaintenanceError, MigrateReport, SeatViolation, TableCount, TableInfo,
+    MaintenanceError, MigrateReport, PointsMismatch, SeatViolation, TableCount, TableInfo,
 };
+pub use networking::{Card, CardSecrets, CardUpdate, Contact, ExchangeOutcome, Target};
 pub use organize::{AuditEntry, Invitation, Member};
 pub use people::NewAttendee;
+pub use points::{LeaderRow, LedgerEntry};
 pub use program::{ConferenceDetail, SharedProgram};
 pub use reminders::{MAX_REMINDER_MINUTES, Reminder};
 pub use schedule::{ImportHow, ImportReport, ScheduleVersion};

@@ -159,7 +159,8 @@ impl CopyReport {
     }
 }
 
-/// DESIGN.md invariants 1 (seats) and 2 (no double-booking) over every conference.
+/// DESIGN.md invariants 1 (seats), 2 (no double-booking) and 5 (points totals = ledger
+/// sums) over every conference.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InvariantReport {
     /// Conferences checked.
@@ -172,12 +173,16 @@ pub struct InvariantReport {
     pub seat_violations: Vec<SeatViolation>,
     /// Attendees holding two reserved sessions that overlap.
     pub double_bookings: Vec<DoubleBooking>,
+    /// Attendees whose points total is not the sum of their ledger (invariant 5).
+    pub points_mismatches: Vec<PointsMismatch>,
 }
 
 impl InvariantReport {
-    /// Whether both invariants hold everywhere.
+    /// Whether the invariants hold everywhere.
     pub fn holds(&self) -> bool {
-        self.seat_violations.is_empty() && self.double_bookings.is_empty()
+        self.seat_violations.is_empty()
+            && self.double_bookings.is_empty()
+            && self.points_mismatches.is_empty()
     }
 }
 
@@ -226,6 +231,25 @@ pub struct DoubleBooking {
     pub conference: String,
     /// The attendee.
     pub user: UserId,
+}
+
+/// An attendee whose points total differs from their ledger's sum (breaks invariant 5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PointsMismatch {
+    /// The conference's slug.
+    pub conference: String,
+    /// The attendee.
+    pub user: UserId,
+}
+
+impl std::fmt::Display for PointsMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: user {}'s points total is not the sum of their ledger",
+            self.conference, self.user
+        )
+    }
 }
 
 impl std::fmt::Display for DoubleBooking {
@@ -445,8 +469,8 @@ impl Store {
         Ok(None)
     }
 
-    /// Checks DESIGN.md invariants 1 and 2 for every conference, with the same checks as
-    /// [`Store::seat_violations`] and [`Store::double_bookings`]; `holds()` on the report
+    /// Checks DESIGN.md invariants 1, 2 and 5 for every conference, with the same checks as
+    /// [`Store::seat_violations`], [`Store::double_bookings`] and [`Store::points_mismatches`]; `holds()` on the report
     /// says whether all is well.
     pub async fn check_invariants(&self) -> Result<InvariantReport> {
         let conferences: Vec<(i64, String)> = on_pool!(self, pool => {
@@ -493,6 +517,12 @@ impl Store {
             }
             for user in self.double_bookings(conference).await? {
                 report.double_bookings.push(DoubleBooking {
+                    conference: slug.clone(),
+                    user,
+                });
+            }
+            for user in self.points_mismatches(conference).await? {
+                report.points_mismatches.push(PointsMismatch {
                     conference: slug.clone(),
                     user,
                 });

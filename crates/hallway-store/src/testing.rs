@@ -191,6 +191,27 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Sets an attendee's points total directly, bypassing the ledger: lets a test check that
+    /// a broken invariant 5 is reported.
+    pub async fn debug_force_points_total_for_test(
+        &self,
+        conference: hallway_domain::ConferenceId,
+        user: hallway_domain::UserId,
+        points: i64,
+    ) -> crate::Result<()> {
+        crate::on_pool!(self, pool => {
+            sqlx::query("UPDATE points_totals SET points = $3 WHERE conference_id = $1 AND user_id = $2")
+                .bind(conference.get())
+                .bind(user.get())
+                .bind(points)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

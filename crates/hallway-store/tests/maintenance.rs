@@ -230,6 +230,67 @@ async fn fill(store: &Store) -> ConferenceId {
         .record_login_failure("mallory@example.org", now, now - Duration::minutes(15))
         .await
         .unwrap();
+    // Networking and feedback: cards, an exchange (pair, contacts, ledger, totals), a block,
+    // settings, a speaker link and a rating.
+    let mut n = 0u8;
+    let mut secrets = move || {
+        n += 1;
+        hallway_store::CardSecrets {
+            token: format!("copy-test-token-{n}-0123456789abcdefghijklmnop"),
+            code: hallway_domain::networking::ShortCode::from_random(&[n; 8]),
+        }
+    };
+    let mut codes = Vec::new();
+    for &user in &users[..3] {
+        codes.push(
+            store
+                .ensure_card(conference, user, &mut secrets, now)
+                .await
+                .unwrap()
+                .code,
+        );
+    }
+    let exchanged = store
+        .exchange(
+            conference,
+            users[0],
+            &hallway_store::Target::Code(codes[1].clone()),
+            now,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        exchanged,
+        hallway_store::ExchangeOutcome::Exchanged { .. }
+    ));
+    store
+        .block(conference, users[2], users[0], now)
+        .await
+        .unwrap();
+    store
+        .set_points_settings(
+            conference,
+            &hallway_domain::points::PointsSettings::default(),
+        )
+        .await
+        .unwrap();
+    let ada = store.speakers(conference).await.unwrap()[0].id;
+    assert!(store.link_speaker(conference, ada, users[3]).await.unwrap());
+    let rated = store
+        .put_feedback(&hallway_store::FeedbackRequest {
+            conference,
+            session: keynote,
+            user: users[0],
+            rating: hallway_domain::networking::Rating::new(4).unwrap(),
+            comment: Some("A keynote worth getting up for".into()),
+            now: at(22, 8, 30),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(
+        rated,
+        hallway_store::FeedbackOutcome::Saved { .. }
+    ));
     conference
 }
 

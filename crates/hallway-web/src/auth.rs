@@ -35,6 +35,17 @@ pub fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// New secrets for a contact card: a 256-bit token for the badge's QR URL and an
+/// 8-character code to type.
+pub fn new_card_secrets() -> hallway_store::CardSecrets {
+    let mut bytes = [0u8; hallway_domain::networking::CODE_LEN];
+    getrandom::fill(&mut bytes).expect("the operating system's random source works");
+    hallway_store::CardSecrets {
+        token: new_token(),
+        code: hallway_domain::networking::ShortCode::from_random(&bytes),
+    }
+}
+
 /// The SHA-256 of a token, hex: what the database stores.
 pub fn digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
@@ -197,6 +208,40 @@ impl LoginLimits {
         }
         self.ips.record(&ip);
         None
+    }
+}
+
+/// Unknown badge codes one person may type in [`GUESS_WINDOW`] before being made to wait:
+/// codes are short enough to type, so guessing them must not be free (counted per instance).
+pub const CODE_GUESSES: u32 = 20;
+
+/// The window of [`CODE_GUESSES`].
+pub const GUESS_WINDOW: Duration = Duration::from_secs(10 * 60);
+
+/// Counts unknown badge codes per person.
+#[derive(Debug)]
+pub struct CodeGuesses {
+    users: Windows<i64>,
+}
+
+impl Default for CodeGuesses {
+    fn default() -> Self {
+        Self {
+            users: Windows::new(CODE_GUESSES, GUESS_WINDOW),
+        }
+    }
+}
+
+impl CodeGuesses {
+    /// Seconds `user` must wait before typing another code, if they typed too many unknown
+    /// ones lately.
+    pub fn blocked(&self, user: hallway_domain::UserId) -> Option<u64> {
+        self.users.blocked(&user.get())
+    }
+
+    /// Counts an unknown code typed by `user`.
+    pub fn record(&self, user: hallway_domain::UserId) {
+        self.users.record(&user.get());
     }
 }
 

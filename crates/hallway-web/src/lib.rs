@@ -34,6 +34,7 @@ pub struct AppState {
     featured: Option<Slug>,
     hash_cost: auth::HashCost,
     limits: Arc<auth::LoginLimits>,
+    guesses: Arc<auth::CodeGuesses>,
     live: live::Bus,
     session_json: Arc<routes::SessionJson>,
 }
@@ -49,6 +50,7 @@ impl AppState {
             featured,
             hash_cost: auth::HashCost::from_env(),
             limits: Arc::new(auth::LoginLimits::from_env()),
+            guesses: Arc::default(),
             live: live::Bus::default(),
             session_json: Arc::default(),
         }

@@ -885,6 +885,61 @@ pub fn agenda_plan(
     plan
 }
 
+/// Who exchanges contacts with whom, and how many minutes ago (within the two and a half
+/// hours since doors opened, so the hourly points cap does not flatten the leaderboard):
+/// each attendee scans about three others (pairs may repeat, as at a real event; the store
+/// keeps each pair once).
+pub fn contact_plan(seed: u64, attendees: usize) -> Vec<(usize, usize, i64)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00c0_47ac);
+    let mut plan = Vec::new();
+    if attendees < 2 {
+        return plan;
+    }
+    for a in 0..attendees {
+        for _ in 0..3 {
+            let b = rng.random_range(0..attendees);
+            let minutes_ago = rng.random_range(0..150);
+            if b != a {
+                plan.push((a, b, minutes_ago));
+            }
+        }
+    }
+    plan
+}
+
+/// Comments the generated ratings draw from.
+const COMMENTS: &[&str] = &[
+    "Clear and well paced; the live demo sold it.",
+    "Great speaker, but the room was too warm.",
+    "Exactly the level of detail I hoped for.",
+    "Slides were hard to read from the back.",
+    "I will try this on our cluster next week.",
+    "Would love a longer, hands-on version of this.",
+];
+
+/// Ratings for `seats` (attendee, session) whose session has started: about two in three
+/// are rated (mostly 4 and 5 stars), a third of those with a comment.
+pub fn rating_plan(
+    seed: u64,
+    seats: &[(usize, hallway_domain::SessionId)],
+) -> Vec<(usize, hallway_domain::SessionId, i64, Option<&'static str>)> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x0004_a7e5);
+    let mut plan = Vec::new();
+    for (a, s) in seats {
+        if rng.random_range(0..3) == 2 {
+            continue;
+        }
+        let stars = [3, 4, 4, 5, 5, 5, 2][rng.random_range(0..7)];
+        let comment = if rng.random_range(0..3) == 0 {
+            COMMENTS.choose(&mut rng).copied()
+        } else {
+            None
+        };
+        plan.push((*a, *s, stars, comment));
+    }
+    plan
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1023,5 +1078,30 @@ mod tests {
         );
         assert_eq!(plan, agenda_plan(5, &sessions, 10));
         assert!(plan.iter().all(|(a, _)| *a < 10));
+    }
+
+    #[test]
+    fn contacts_and_ratings_are_deterministic_and_never_self() {
+        let contacts = contact_plan(5, 50);
+        assert_eq!(contacts, contact_plan(5, 50));
+        assert!(
+            contacts
+                .iter()
+                .all(|(a, b, ago)| a != b && *a < 50 && *b < 50 && (0..150).contains(ago))
+        );
+        assert!(contacts.len() > 100, "about three scans each");
+        assert!(contact_plan(5, 1).is_empty());
+        let seats: Vec<(usize, hallway_domain::SessionId)> = (0..90)
+            .map(|i| (i % 30, hallway_domain::SessionId::new(i as i64)))
+            .collect();
+        let ratings = rating_plan(5, &seats);
+        assert_eq!(ratings, rating_plan(5, &seats));
+        assert!(
+            ratings.len() > 30 && ratings.len() < 90,
+            "{}",
+            ratings.len()
+        );
+        assert!(ratings.iter().all(|(_, _, r, _)| (1..=5).contains(r)));
+        assert!(ratings.iter().any(|(_, _, _, c)| c.is_some()));
     }
 }

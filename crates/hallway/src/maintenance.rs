@@ -362,7 +362,7 @@ fn write_invariants(out: &mut impl std::io::Write, report: &InvariantReport) -> 
     if report.holds() {
         writeln!(
             out,
-            "invariants: ok ({summary}; no session over capacity, nobody double-booked)"
+            "invariants: ok ({summary}; no session over capacity, nobody double-booked, points totals = ledger sums)"
         )?;
         return Ok(());
     }
@@ -372,6 +372,9 @@ fn write_invariants(out: &mut impl std::io::Write, report: &InvariantReport) -> 
     }
     for d in &report.double_bookings {
         writeln!(out, "  double-booked: {d}")?;
+    }
+    for p in &report.points_mismatches {
+        writeln!(out, "  points: {p}")?;
     }
     Ok(())
 }

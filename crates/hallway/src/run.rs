@@ -246,6 +246,7 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     let sessions = store.sessions(id).await?;
     let before = now - chrono::Duration::days(1);
     let mut reserved = 0;
+    let mut seats = Vec::new();
     for (attendee, session) in demo::agenda_plan(args.seed, &sessions, users.len()) {
         let outcome = store
             .reserve(&hallway_store::ReserveRequest {
@@ -260,14 +261,21 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
             .context("building the demo agendas")?;
         if matches!(outcome, hallway_store::ReserveOutcome::Reserved { .. }) {
             reserved += 1;
+            seats.push((attendee, session));
         }
     }
+    let (exchanges, ratings) =
+        demo_networking(&store, id, &users, &sessions, &seats, args.seed, now)
+            .await
+            .context("building the demo's contacts and ratings")?;
     tracing::info!(
         editions = n,
         sessions = program.sessions().len(),
         speakers = program.speakers().len(),
         attendees = people.len(),
         reserved_seats = reserved,
+        exchanges,
+        ratings,
         time_zone = program.conference().time_zone.name(),
         "demo built"
     );
@@ -275,6 +283,76 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     run_server(store, &args.listen, Some(slug)).await
+}
+
+/// The demo's contacts and ratings, made through the same store functions as people's (so
+/// the points ledger fills the same way): cards for everyone, about three scans each, and
+/// ratings of the sessions that have started. Answers the counts.
+async fn demo_networking(
+    store: &Store,
+    conference: hallway_domain::ConferenceId,
+    users: &[hallway_domain::UserId],
+    sessions: &[hallway_domain::Session],
+    seats: &[(usize, hallway_domain::SessionId)],
+    seed: u64,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<(usize, usize)> {
+    let mut codes = Vec::with_capacity(users.len());
+    for user in users {
+        let card = store
+            .ensure_card(
+                conference,
+                *user,
+                &mut hallway_web::auth::new_card_secrets,
+                now,
+            )
+            .await?;
+        codes.push(card.code);
+    }
+    let mut exchanges = 0;
+    for (a, b, minutes_ago) in demo::contact_plan(seed, users.len()) {
+        let outcome = store
+            .exchange(
+                conference,
+                users[a],
+                &hallway_store::Target::Code(codes[b].clone()),
+                now - chrono::Duration::minutes(minutes_ago),
+            )
+            .await?;
+        if matches!(
+            outcome,
+            hallway_store::ExchangeOutcome::Exchanged { new: true, .. }
+        ) {
+            exchanges += 1;
+        }
+    }
+    let started: std::collections::HashSet<hallway_domain::SessionId> = sessions
+        .iter()
+        .filter(|s| s.info.span.start() <= now)
+        .map(|s| s.id)
+        .collect();
+    let rated_seats: Vec<_> = seats
+        .iter()
+        .filter(|(_, s)| started.contains(s))
+        .copied()
+        .collect();
+    let mut ratings = 0;
+    for (a, session, stars, comment) in demo::rating_plan(seed, &rated_seats) {
+        let outcome = store
+            .put_feedback(&hallway_store::FeedbackRequest {
+                conference,
+                session,
+                user: users[a],
+                rating: hallway_domain::networking::Rating::new(stars)?,
+                comment: comment.map(str::to_owned),
+                now,
+            })
+            .await?;
+        if matches!(outcome, hallway_store::FeedbackOutcome::Saved { .. }) {
+            ratings += 1;
+        }
+    }
+    Ok((exchanges, ratings))
 }
 
 async fn run_server(

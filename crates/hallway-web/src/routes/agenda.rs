@@ -58,7 +58,7 @@ async fn calendar_url(
 /// Publishes what a change did: new seat counts of `sessions` and each promotion.
 /// The id of the published conference `slug` (one small query: the write paths need no
 /// more of it).
-async fn conference_id(
+pub(super) async fn conference_id(
     state: &AppState,
     slug: &str,
 ) -> Result<hallway_domain::ConferenceId, ApiError> {

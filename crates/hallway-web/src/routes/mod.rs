@@ -4,7 +4,9 @@
 mod accounts;
 mod agenda;
 mod directory;
+mod feedback;
 mod home;
+mod networking;
 mod ops;
 mod organize;
 mod program;
@@ -36,6 +38,8 @@ use crate::error::{not_found_page, problem};
         (name = "program", description = "A conference's rooms, tracks, sessions and speakers"),
         (name = "accounts", description = "Sign-up, log-in, tokens"),
         (name = "agenda", description = "The personal agenda: reserved seats and waitlists"),
+        (name = "networking", description = "Contact cards, badge-scan exchange, contacts, points, levels and the leaderboard"),
+        (name = "feedback", description = "Session ratings and comments"),
         (name = "organizing", description = "Organizer tools"),
         (name = "operations", description = "Health and metrics")
     )
@@ -48,6 +52,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(home::router())
         .merge(accounts::router())
         .merge(agenda::router())
+        .merge(networking::router())
+        .merge(feedback::router())
         .merge(directory::router())
         .merge(program::router())
         .merge(ops::router())
@@ -55,6 +61,39 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(schedule::router())
         .merge(workspace::router())
         .merge(OpenApiRouter::from(workspace_pages::router()))
+}
+
+/// Parses a JSON body; a malformed one is `invalid` naming the field serde reports (or
+/// `body`), so clients learn what to fix.
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::error::ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        crate::error::ApiError::Invalid {
+            field: match path.split('.').next().unwrap_or("") {
+                "code" => "code",
+                "rating" => "rating",
+                "comment" => "comment",
+                "name" => "name",
+                "company" => "company",
+                "role" => "role",
+                "socials" => "socials",
+                "note" => "note",
+                "my_note" => "my_note",
+                "share" => "share",
+                "exchange" => "exchange",
+                "leaderboard" => "leaderboard",
+                "hidden" => "hidden",
+                "email" => "email",
+                "points" => "points",
+                "hourly_cap" => "hourly_cap",
+                "min_ratings" => "min_ratings",
+                "levels" => "levels",
+                _ => "body",
+            },
+            message: e.inner().to_string(),
+        }
+    })
 }
 
 /// Anything no route matched: problem+json under `/api/`, the 404 page elsewhere.

@@ -1152,12 +1152,21 @@ struct SessionPage {
     language: String,
     links: Vec<LinkView>,
     duration: String,
+    feedback: super::feedback::FeedbackPanel,
+    /// Set after rating, to say it was saved.
+    rated: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct RatedQuery {
+    rated: Option<String>,
 }
 
 async fn session_page(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
     Path((slug, id)): Path<(String, String)>,
+    Query(rated): Query<RatedQuery>,
 ) -> Result<SessionPage, PageError> {
     let loaded = load(&state, &slug).await?;
     let agenda = match &user {
@@ -1185,7 +1194,18 @@ async fn session_page(
             PageError::NotFound(format!("There is no session {id} in this conference."))
         })?;
     let minutes = s.info.span.duration().num_minutes();
+    let holds_seat = agenda.as_ref().is_some_and(|a| a.reserved.contains(&s.id));
+    let feedback = super::feedback::panel(
+        &state,
+        loaded.detail.conference.id,
+        s,
+        user.as_ref().map(|(a, _)| a),
+        holds_seat,
+    )
+    .await?;
     Ok(SessionPage {
+        feedback,
+        rated: rated.rated.is_some(),
         conf: ConfHeader::new(&loaded.detail.conference),
         logged_in: user.is_some(),
         organizer,

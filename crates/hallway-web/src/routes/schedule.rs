@@ -51,7 +51,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// This server's address for links in exports: `HALLWAY_PUBLIC_URL`, else the request's
 /// `Host` (with `X-Forwarded-Proto` behind a proxy).
-fn public_url(headers: &HeaderMap) -> String {
+pub(super) fn public_url(headers: &HeaderMap) -> String {
     if let Ok(url) = std::env::var("HALLWAY_PUBLIC_URL")
         && !url.trim().is_empty()
     {
