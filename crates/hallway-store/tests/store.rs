@@ -780,3 +780,34 @@ store_test!(
         assert!(store.double_bookings(conf).await.unwrap().is_empty());
     }
 );
+
+store_test!(
+    a_closed_store_refuses_reservations_instead_of_hanging,
+    |store| async move {
+        use hallway_store::ReserveRequest;
+        let conf = store
+            .insert_program(&program("closed"), Utc::now())
+            .await
+            .unwrap();
+        let keynote = store.sessions(conf).await.unwrap()[0].id;
+        let email = hallway_domain::Email::parse("late@x.org").unwrap();
+        let user = store
+            .create_account(&email, "Late", "hash", Utc::now())
+            .await
+            .unwrap()
+            .id;
+        store.close().await;
+        let early = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let answer = store
+            .reserve(&ReserveRequest {
+                conference: conf,
+                user,
+                session: keynote,
+                replace: &[],
+                waitlist: false,
+                now: early,
+            })
+            .await;
+        assert!(matches!(answer, Err(StoreError::Database(_))), "{answer:?}");
+    }
+);
