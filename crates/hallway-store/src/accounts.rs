@@ -154,6 +154,7 @@ impl Store {
                 .execute(pool)
                 .await?;
         });
+        self.token_accounts.clear();
         Ok(())
     }
 
@@ -296,7 +297,12 @@ impl Store {
     }
 
     /// The account of an API token that has not been revoked.
+    /// Kept for a moment (see `Recent` in this crate's root): revoking a token here is
+    /// seen here at once, on other instances within two seconds.
     pub async fn account_by_api_token(&self, token_hash: &str) -> Result<Option<Account>> {
+        if let Some(account) = self.token_accounts.get(token_hash) {
+            return Ok(Some(account));
+        }
         let row: Option<AccountRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT u.id, u.email, u.name, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id \
@@ -306,7 +312,12 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        Ok(row.map(Account::from))
+        let account = row.map(Account::from);
+        if let Some(account) = &account {
+            self.token_accounts
+                .put(token_hash.to_owned(), account.clone());
+        }
+        Ok(account)
     }
 
     /// An account's API tokens, newest first.
@@ -351,6 +362,7 @@ impl Store {
             .await?
             .rows_affected()
         });
+        self.token_accounts.clear();
         Ok(n > 0)
     }
 

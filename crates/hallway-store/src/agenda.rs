@@ -17,7 +17,7 @@
 
 use chrono::{DateTime, Utc};
 use hallway_domain::agenda::{conflicts, open_for_changes, promotion_candidate};
-use hallway_domain::{ConferenceId, SessionId, TimeSpan, UserId};
+use hallway_domain::{ConferenceId, Seats, SessionId, TimeSpan, UserId};
 
 use crate::{Backend, Result, Store, StoreError, on_pool, to_u32};
 
@@ -52,8 +52,9 @@ pub struct Promotion {
 pub enum ReserveOutcome {
     /// The seat is the attendee's (`already`: it was before this request).
     Reserved {
-        /// Seats still free; `None` for unlimited.
-        seats_left: Option<u32>,
+        /// The session's seats right after this change (for the answer and for the live
+        /// seat counts, which then need no second read).
+        seats: Seats,
         /// Whether the attendee held the seat before.
         already: bool,
         /// Waiting attendees who got seats freed by `replace`.
@@ -143,6 +144,14 @@ pub(crate) fn retryable(e: &sqlx::Error) -> bool {
         sqlx::Error::Database(db) => matches!(db.code().as_deref(), Some("40P01" | "40001")),
         _ => false,
     }
+}
+
+/// A session's seats from its stored `capacity` and `reserved` columns.
+pub(crate) fn seats_of_row(capacity: Option<i64>, reserved: i64) -> Result<Seats> {
+    Ok(Seats::new(
+        crate::program::capacity(capacity)?,
+        to_u32(reserved, "reserved seats")?,
+    ))
 }
 
 pub(crate) fn span_of(starts: i64, ends: i64) -> Result<TimeSpan> {
@@ -320,8 +329,8 @@ macro_rules! reserve_on {
             let span = span_of(starts, ends)?;
             match row.zip(state) {
                 Some((_, state)) if state == "reserved" => {
-                    let left = capacity.map(|c| to_u32((c - reserved).max(0), "seats left")).transpose()?;
-                    return Ok(Attempt::Done(ReserveOutcome::Reserved { seats_left: left, already: true, promoted: vec![] }));
+                    let seats = seats_of_row(capacity, reserved)?;
+                    return Ok(Attempt::Done(ReserveOutcome::Reserved { seats, already: true, promoted: vec![] }));
                 }
                 Some((row, _)) => {
                     let position = position!(tx, session, row);
@@ -414,8 +423,8 @@ macro_rules! reserve_on {
             for r in dropped {
                 promoted.extend(promote!(tx, lock, conference, r, req.now));
             }
-            let seats_left = capacity.map(|c| to_u32((c - reserved).max(0), "seats left")).transpose()?;
-            Ok(Attempt::Done(ReserveOutcome::Reserved { seats_left, already: false, promoted }))
+            let seats = seats_of_row(capacity, reserved)?;
+            Ok(Attempt::Done(ReserveOutcome::Reserved { seats, already: false, promoted }))
         }
     };
 }

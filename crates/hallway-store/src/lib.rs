@@ -66,6 +66,10 @@ pub enum StoreError {
     /// Occurs when the database cannot be reached or answers with an error.
     #[error("database error")]
     Database(#[from] sqlx::Error),
+    /// Occurs when SQLite's agenda writer, which drives SQLite directly, gets an error from
+    /// it (or cannot start its thread).
+    #[error("database error")]
+    Engine(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Occurs when the schema cannot be brought up to date.
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -100,6 +104,66 @@ pub struct Store {
     /// SQLite's agenda writer (see [`writer`]); `None` on PostgreSQL and on stores opened
     /// for maintenance, which write through the pool.
     writer: Option<Arc<writer::Writer>>,
+    /// Accounts of API tokens looked up lately (see [`Recent`]).
+    token_accounts: Arc<Recent<String, accounts::Account>>,
+    /// Ids of published conferences looked up lately, by slug (see [`Recent`]).
+    conference_ids: Arc<Recent<String, hallway_domain::ConferenceId>>,
+}
+
+/// How long an answer kept in a [`Recent`] is used before the database is asked again.
+const RECENT_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Lookups that every API request makes (the account of a bearer token, the id of a
+/// conference by slug), kept for [`RECENT_FOR`], so that a keynote rush does not pay a
+/// database round trip for each of them on every request. Only found answers are kept (a
+/// token made a moment ago works at once). Writes through this store forget what they
+/// change at once (revoking a token, publishing or deleting a conference); a write made by
+/// *another* instance on the same PostgreSQL is seen here at most [`RECENT_FOR`] later.
+#[derive(Debug)]
+struct Recent<K, V> {
+    entries: Mutex<HashMap<K, (V, std::time::Instant)>>,
+}
+
+impl<K, V> Default for Recent<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Recent<K, V> {
+    /// Most entries before they are all forgotten (tokens of 12,000 attendees fit).
+    const BOUND: usize = 50_000;
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<K, (V, std::time::Instant)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        self.lock()
+            .get(key)
+            .filter(|(_, at)| at.elapsed() < RECENT_FOR)
+            .map(|(v, _)| v.clone())
+    }
+
+    fn put(&self, key: K, value: V) {
+        let mut entries = self.lock();
+        if entries.len() >= Self::BOUND {
+            entries.clear();
+        }
+        entries.insert(key, (value, std::time::Instant::now()));
+    }
+
+    fn clear(&self) {
+        self.lock().clear();
+    }
 }
 
 /// Sessions and speakers of one conference as read at one program revision.
@@ -146,6 +210,8 @@ impl Store {
             pool,
             programs: Arc::default(),
             writer: None,
+            token_accounts: Arc::default(),
+            conference_ids: Arc::default(),
         }
     }
 }
@@ -188,9 +254,17 @@ impl Store {
                     .connect_with(connect.clone())
                     .await?;
                 sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-                let conn = sqlx::ConnectOptions::connect(&connect).await?;
+                // An in-memory database exists only inside the pool's connections: its
+                // reservations go through the pool instead of the writer.
+                let writer = match url.sqlite_path() {
+                    Some(_) => Some(Arc::new(writer::Writer::open(
+                        connect.get_filename(),
+                        options.busy_timeout,
+                    )?)),
+                    None => None,
+                };
                 return Ok(Self {
-                    writer: Some(Arc::new(writer::Writer::start(conn))),
+                    writer,
                     ..Self::over(Pool::Sqlite(pool))
                 });
             }

@@ -162,6 +162,7 @@ impl Store {
                 .execute(pool)
                 .await?;
         });
+        self.conference_ids.clear();
         Ok(())
     }
 

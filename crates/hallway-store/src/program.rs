@@ -49,7 +49,7 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(what.to_string())
 }
 
-fn capacity(raw: Option<i64>) -> Result<Option<Capacity>> {
+pub(crate) fn capacity(raw: Option<i64>) -> Result<Option<Capacity>> {
     raw.map(|n| Capacity::new(n).map_err(corrupt)).transpose()
 }
 
@@ -373,6 +373,7 @@ impl Store {
                 .await?
                 .rows_affected()
         });
+        self.conference_ids.clear();
         Ok(n > 0)
     }
 
@@ -451,13 +452,20 @@ impl Store {
     /// write path, which needs nothing else of it); `None` when there is none or it is not
     /// published.
     pub async fn published_conference_id(&self, slug: &Slug) -> Result<Option<ConferenceId>> {
+        if let Some(id) = self.conference_ids.get(slug.as_str()) {
+            return Ok(Some(id));
+        }
         let id: Option<i64> = on_pool!(self, pool => {
             sqlx::query_scalar("SELECT id FROM conferences WHERE slug = $1 AND published = 1")
                 .bind(slug.as_str())
                 .fetch_optional(pool)
                 .await?
         });
-        Ok(id.map(ConferenceId::new))
+        let id = id.map(ConferenceId::new);
+        if let Some(id) = id {
+            self.conference_ids.put(slug.as_str().to_owned(), id);
+        }
+        Ok(id)
     }
 
     /// The seats of `sessions` of `conference` now, in one query; sessions it does not

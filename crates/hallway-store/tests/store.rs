@@ -491,6 +491,109 @@ store_test!(reserving_makes_an_attendee, |store| async move {
     );
 });
 
+/// A file-backed SQLite store reserves on its writer thread; an in-memory one (which exists
+/// only inside its pool's connections) through the pool. Both answer the same.
+#[tokio::test]
+async fn an_in_memory_sqlite_store_reserves_through_its_pool() {
+    use hallway_store::{DatabaseUrl, ReserveOutcome, ReserveRequest, StoreOptions};
+    let url = DatabaseUrl::parse("sqlite::memory:").unwrap();
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    let conf = store
+        .insert_program(&program("memory"), Utc::now())
+        .await
+        .unwrap();
+    let email = hallway_domain::Email::parse("mem@x.org").unwrap();
+    let account = store
+        .create_account(&email, "Mem", "hash", Utc::now())
+        .await
+        .unwrap();
+    let keynote = store.sessions(conf).await.unwrap()[0].id;
+    let early = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    let request = ReserveRequest {
+        conference: conf,
+        user: account.id,
+        session: keynote,
+        replace: &[],
+        waitlist: false,
+        now: early,
+    };
+    let first = store.reserve(&request).await.unwrap();
+    assert!(
+        matches!(first, ReserveOutcome::Reserved { already: false, .. }),
+        "{first:?}"
+    );
+    let again = store.reserve(&request).await.unwrap();
+    assert!(
+        matches!(again, ReserveOutcome::Reserved { already: true, .. }),
+        "{again:?}"
+    );
+    assert_eq!(
+        store.agenda(conf, account.id).await.unwrap().reserved,
+        vec![keynote]
+    );
+    store.close().await;
+}
+
+// Token accounts and conference ids are kept for a moment; what this store changes is
+// forgotten at once, and a token made a moment ago works at once.
+store_test!(
+    kept_lookups_follow_this_stores_own_writes_at_once,
+    |store| async move {
+        let conf = store
+            .insert_program(&program("kept"), Utc::now())
+            .await
+            .unwrap();
+        let slug = Slug::parse("kept").unwrap();
+        let email = hallway_domain::Email::parse("kept@x.org").unwrap();
+        let account = store
+            .create_account(&email, "Kept", "hash", Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(store.account_by_api_token("t1").await.unwrap(), None);
+        store
+            .create_api_token(account.id, "t1", "test", Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(
+            store.account_by_api_token("t1").await.unwrap(),
+            Some(account.clone()),
+            "a new token works at once, though it was just looked up in vain"
+        );
+        store.set_admin(account.id, true).await.unwrap();
+        assert!(
+            store
+                .account_by_api_token("t1")
+                .await
+                .unwrap()
+                .unwrap()
+                .is_admin
+        );
+        assert!(
+            store
+                .revoke_api_token(account.id, None, Some("t1"), Utc::now())
+                .await
+                .unwrap()
+        );
+        assert_eq!(store.account_by_api_token("t1").await.unwrap(), None);
+
+        assert_eq!(
+            store.published_conference_id(&slug).await.unwrap(),
+            Some(conf)
+        );
+        store.set_published(conf, false).await.unwrap();
+        assert_eq!(store.published_conference_id(&slug).await.unwrap(), None);
+        store.set_published(conf, true).await.unwrap();
+        assert_eq!(
+            store.published_conference_id(&slug).await.unwrap(),
+            Some(conf)
+        );
+        assert!(store.delete_conference(&slug).await.unwrap());
+        assert_eq!(store.published_conference_id(&slug).await.unwrap(), None);
+    }
+);
+
 store_test!(
     failed_log_ins_count_per_window_and_are_forgotten,
     |store| async move {

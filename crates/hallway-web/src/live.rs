@@ -379,22 +379,32 @@ pub async fn publish_seats(state: &AppState, conference: ConferenceId, sessions:
     match state.store.seats_of(conference, sessions).await {
         Ok(all) => {
             for (id, seats) in all {
-                state.live.publish(LiveEvent {
-                    conference,
-                    to: None,
-                    kind: LiveKind::Seats,
-                    data: json!({
-                        "session": id.get(),
-                        "capacity": seats.capacity().map(|c| c.get()),
-                        "seats_left": seats.left(),
-                        "state": crate::view::seat_state_of(&seats),
-                        "text": crate::view::seats_text_of(&seats),
-                    }),
-                });
+                publish_seat_count(state, conference, id, &seats);
             }
         }
         Err(e) => tracing::warn!(error = ?e, "reading seats to publish"),
     }
+}
+
+/// Tells everybody the seats of one session, as the change that set them answered them.
+pub fn publish_seat_count(
+    state: &AppState,
+    conference: ConferenceId,
+    session: SessionId,
+    seats: &hallway_domain::Seats,
+) {
+    state.live.publish(LiveEvent {
+        conference,
+        to: None,
+        kind: LiveKind::Seats,
+        data: json!({
+            "session": session.get(),
+            "capacity": seats.capacity().map(|c| c.get()),
+            "seats_left": seats.left(),
+            "state": crate::view::seat_state_of(seats),
+            "text": crate::view::seats_text_of(seats),
+        }),
+    });
 }
 
 /// Tells each promoted attendee, and everybody the new seat counts.

@@ -71,6 +71,33 @@ pub(super) async fn conference_id(
         .ok_or_else(missing)
 }
 
+/// Publishes what a reservation that took a seat changed: the common case (no sessions
+/// replaced, nobody promoted) with the seat count the reservation answered, without reading
+/// it again.
+async fn announce_reserved(
+    state: &AppState,
+    conference: hallway_domain::ConferenceId,
+    session: SessionId,
+    replace: &[SessionId],
+    outcome: &ReserveOutcome,
+) {
+    let ReserveOutcome::Reserved {
+        already: false,
+        promoted,
+        seats,
+    } = outcome
+    else {
+        return;
+    };
+    if replace.is_empty() && promoted.is_empty() {
+        crate::live::publish_seat_count(state, conference, session, seats);
+    } else {
+        let mut changed = replace.to_vec();
+        changed.push(session);
+        announce(state, conference, &changed, promoted).await;
+    }
+}
+
 async fn announce(
     state: &AppState,
     conference: hallway_domain::ConferenceId,
@@ -240,16 +267,7 @@ async fn put_agenda(
             now: state.clock.now(),
         })
         .await?;
-    if let ReserveOutcome::Reserved {
-        already: false,
-        promoted,
-        ..
-    } = &outcome
-    {
-        let mut changed = replace.clone();
-        changed.push(SessionId::new(id));
-        announce(&state, conference, &changed, promoted).await;
-    }
+    announce_reserved(&state, conference, SessionId::new(id), &replace, &outcome).await;
     Ok(match accepted(&outcome) {
         Some(response) => response,
         None => reserve_response(&load(&state, &slug).await?, id, outcome),
@@ -260,11 +278,7 @@ async fn put_agenda(
 /// `None` for a refusal.
 fn accepted(outcome: &ReserveOutcome) -> Option<Response> {
     match *outcome {
-        ReserveOutcome::Reserved {
-            seats_left,
-            already,
-            ..
-        } => Some(
+        ReserveOutcome::Reserved { seats, already, .. } => Some(
             (
                 if already {
                     StatusCode::OK
@@ -273,7 +287,7 @@ fn accepted(outcome: &ReserveOutcome) -> Option<Response> {
                 },
                 Json(AgendaStatus {
                     status: "reserved",
-                    seats_left: Some(seats_left),
+                    seats_left: Some(seats.left()),
                     position: None,
                 }),
             )
@@ -634,16 +648,7 @@ async fn agenda_form(
             now,
         })
         .await?;
-    if let ReserveOutcome::Reserved {
-        already: false,
-        promoted,
-        ..
-    } = &outcome
-    {
-        let mut changed = replace.clone();
-        changed.push(sid);
-        announce(&state, loaded.detail.conference.id, &changed, promoted).await;
-    }
+    announce_reserved(&state, loaded.detail.conference.id, sid, &replace, &outcome).await;
     Ok(match outcome {
         ReserveOutcome::Reserved { .. } | ReserveOutcome::Waitlisted { .. } => Redirect::to(&next).into_response(),
         ReserveOutcome::Conflict(ids) => refuse("It overlaps your agenda",
