@@ -11,6 +11,7 @@ mod ops;
 mod organize;
 mod program;
 mod schedule;
+mod venue;
 mod workspace;
 mod workspace_pages;
 
@@ -41,6 +42,7 @@ use crate::error::{not_found_page, problem};
         (name = "networking", description = "Contact cards, badge-scan exchange, contacts, points, levels and the leaderboard"),
         (name = "feedback", description = "Session ratings and comments"),
         (name = "organizing", description = "Organizer tools"),
+        (name = "venue", description = "Room doors, hands-on lab machines and announcements"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -59,6 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(ops::router())
         .merge(organize::router())
         .merge(schedule::router())
+        .merge(venue::router())
         .merge(workspace::router())
         .merge(OpenApiRouter::from(workspace_pages::router()))
 }
@@ -89,6 +92,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::e
                 "hourly_cap" => "hourly_cap",
                 "min_ratings" => "min_ratings",
                 "levels" => "levels",
+                "direction" => "direction",
+                "text" => "text",
+                "audience" => "audience",
                 _ => "body",
             },
             message: e.inner().to_string(),
