@@ -109,6 +109,21 @@ pub enum LabOutcome {
     NoSuchSession,
 }
 
+/// What happened to one session, for the organizer dashboard.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionActivity {
+    /// The session.
+    pub session: SessionId,
+    /// Attendees waiting for a seat.
+    pub waitlisted: u32,
+    /// Attendees checked in at its door.
+    pub checked_in: u32,
+    /// Ratings given.
+    pub ratings: u32,
+    /// Their sum.
+    pub rating_sum: u32,
+}
+
 /// An announcement.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Announcement {
@@ -822,6 +837,62 @@ impl Store {
             n += self.return_ended_labs(ConferenceId::new(c), now).await?;
         }
         Ok(n)
+    }
+
+    /// Per session with a waitlist, a check-in or a rating: those counts (the organizer
+    /// dashboard; seats come from the program).
+    pub async fn session_activity(&self, conference: ConferenceId) -> Result<Vec<SessionActivity>> {
+        let rows: Vec<(i64, i64, i64, i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT session_id, CAST(SUM(w) AS BIGINT), CAST(SUM(a) AS BIGINT), CAST(SUM(r) AS BIGINT), CAST(SUM(rs) AS BIGINT) FROM ( \
+                 SELECT session_id, 1 AS w, 0 AS a, 0 AS r, 0 AS rs FROM agenda WHERE conference_id = $1 AND state = 'waitlisted' \
+                 UNION ALL SELECT session_id, 0, 1, 0, 0 FROM attendance WHERE conference_id = $1 \
+                 UNION ALL SELECT session_id, 0, 0, 1, rating FROM feedback WHERE conference_id = $1) t \
+                 GROUP BY session_id ORDER BY session_id",
+            )
+            .bind(conference.get())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(s, w, a, r, rs)| SessionActivity {
+                session: SessionId::new(s),
+                waitlisted: count(w),
+                checked_in: count(a),
+                ratings: count(r),
+                rating_sum: count(rs),
+            })
+            .collect())
+    }
+
+    /// Points awarded per hour from `since` (hour start, points, actions), oldest first; hours
+    /// without awards are left out.
+    pub async fn points_activity(
+        &self,
+        conference: ConferenceId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, u64, u64)>> {
+        let rows: Vec<(i64, i64, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT (at / 3600) * 3600 AS h, CAST(SUM(points) AS BIGINT), COUNT(*) FROM points_ledger \
+                 WHERE conference_id = $1 AND at >= $2 GROUP BY (at / 3600) * 3600 ORDER BY h",
+            )
+            .bind(conference.get())
+            .bind(since.timestamp())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(h, p, n)| {
+                (
+                    instant(h),
+                    u64::try_from(p).unwrap_or(0),
+                    u64::try_from(n).unwrap_or(0),
+                )
+            })
+            .collect())
     }
 
     /// Posts an announcement; `None` when its room or session is not the conference's.

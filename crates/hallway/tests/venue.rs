@@ -372,3 +372,72 @@ server_test!(announcements_reach_the_feed, |app| async move {
     let feed = app.json("/api/v1/conferences/demo/announcements").await;
     assert_eq!(feed[0]["text"], "Lunch is served in the foyer");
 });
+
+server_test!(venue_pages_answer_by_role, |app| async move {
+    let _ = app
+        .user("boss@test.invalid", "organizer", Some("demo"))
+        .await;
+    let _ = app
+        .user("vol@test.invalid", "volunteer", Some("demo"))
+        .await;
+    let _ = app
+        .user("guest@test.invalid", "attendee", Some("demo"))
+        .await;
+    let (boss, vol, guest) = (
+        app.browser("boss@test.invalid").await,
+        app.browser("vol@test.invalid").await,
+        app.browser("guest@test.invalid").await,
+    );
+    let (lab, room) = running_lab(&app).await;
+    let get = |client: &reqwest::Client, path: &str| {
+        let (client, url) = (client.clone(), app.url(path));
+        async move {
+            let r = client.get(url).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+    let door = format!("/c/demo/rooms/{room}/door");
+    let (status, page) = get(&vol, &door).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("data-occupancy-for"), "{page}");
+    assert_eq!(get(&guest, &door).await.0, 403);
+    // The door works without JavaScript: the form posts and the page answers.
+    let r = vol
+        .post(app.url(&door))
+        .form(&[("code", "ZZZZ-ZZZZ"), ("direction", "in")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Unknown badge"));
+    let (status, page) = get(&guest, &format!("/c/demo/sessions/{lab}/lab")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Start the lab"));
+    let machines = format!("/c/demo/sessions/{lab}/machines");
+    assert_eq!(get(&boss, &machines).await.0, 200);
+    assert_eq!(get(&vol, &machines).await.0, 403);
+    let (status, page) = get(&boss, "/c/demo/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<svg class=\"chart\""), "{page}");
+    assert_eq!(get(&guest, "/c/demo/dashboard").await.0, 403);
+    for table in ["sessions", "rooms", "labs", "points"] {
+        let (status, csv) = get(&boss, &format!("/c/demo/dashboard/{table}.csv")).await;
+        assert_eq!(status, 200, "{table}");
+        assert!(csv.lines().count() >= 1, "{table}: {csv}");
+    }
+    // Announcements: organizers post with the form; everyone reads the feed.
+    let r = boss
+        .post(app.url("/c/demo/announcements"))
+        .form(&[
+            ("text", "Doors open in five minutes"),
+            ("audience", "everyone"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let (status, page) = get(&guest, "/c/demo/announcements").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Doors open in five minutes"));
+});

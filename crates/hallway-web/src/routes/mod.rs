@@ -3,6 +3,7 @@
 
 mod accounts;
 mod agenda;
+mod dashboard;
 mod directory;
 mod feedback;
 mod home;
@@ -64,6 +65,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(venue::router())
         .merge(workspace::router())
         .merge(OpenApiRouter::from(workspace_pages::router()))
+        .merge(OpenApiRouter::from(dashboard::router()))
 }
 
 /// Parses a JSON body; a malformed one is `invalid` naming the field serde reports (or
