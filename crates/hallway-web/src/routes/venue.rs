@@ -33,6 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(post_lab, delete_lab, get_lab))
         .routes(routes!(get_pool, post_pool))
         .routes(routes!(post_announcement, get_announcements))
+        .routes(routes!(get_venue_settings, put_venue_settings))
         .route(
             "/c/{slug}/rooms/{id}/door",
             axum::routing::get(door_page).post(door_form),
@@ -648,6 +649,78 @@ async fn get_announcements(
     let c = conference(&state, &slug).await?;
     let list = state.store.announcements(c, 100).await?;
     Ok(Json(list.iter().map(announcement_dto).collect()))
+}
+
+// ---------------------------------------------------------------------------------------
+// Settings
+
+/// A conference's door settings.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VenueSettingsDto {
+    /// Minutes after a session's start during which seats of attendees who reserved and
+    /// have not arrived are held for them (0 to 240).
+    reserved_minutes: u32,
+    /// Minutes before a session's start from which its doors count for it (0 to 240).
+    doors_open_minutes: u32,
+    /// Whether a room's count starts again at 0 when the next session's doors open.
+    reset_between: bool,
+}
+
+impl From<venue::VenueSettings> for VenueSettingsDto {
+    fn from(s: venue::VenueSettings) -> Self {
+        Self {
+            reserved_minutes: s.reserved_minutes,
+            doors_open_minutes: s.doors_open_minutes,
+            reset_between: s.reset_between,
+        }
+    }
+}
+
+/// The conference's door settings (organizers).
+#[utoipa::path(get, path = "/api/v1/conferences/{slug}/venue", tag = "venue",
+    params(("slug" = String, Path, description = "The conference's slug")),
+    responses((status = 200, body = VenueSettingsDto),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
+async fn get_venue_settings(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(slug): Path<String>,
+) -> Result<Json<VenueSettingsDto>, ApiError> {
+    let c = organizer(&state, &slug, &user.account).await?;
+    Ok(Json(state.store.venue_settings(c).await?.into()))
+}
+
+/// Changes the door settings (organizers); counts already kept are not touched.
+#[utoipa::path(put, path = "/api/v1/conferences/{slug}/venue", tag = "venue",
+    params(("slug" = String, Path, description = "The conference's slug")),
+    request_body = VenueSettingsDto,
+    responses((status = 200, body = VenueSettingsDto),
+        (status = 400, description = "`invalid`, naming the field", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")))]
+async fn put_venue_settings(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(slug): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<VenueSettingsDto>, ApiError> {
+    let c = organizer(&state, &slug, &user.account).await?;
+    let body: VenueSettingsDto = super::parse_json(&body)?;
+    let settings = venue::VenueSettings {
+        reserved_minutes: body.reserved_minutes,
+        doors_open_minutes: body.doors_open_minutes,
+        reset_between: body.reset_between,
+    }
+    .validate()
+    .map_err(|e| ApiError::Invalid {
+        field: match e {
+            venue::VenueSettingsError::TooLong(f) => f,
+            _ => "body",
+        },
+        message: format!("at most {} minutes", venue::MAX_VENUE_MINUTES),
+    })?;
+    state.store.set_venue_settings(c, &settings).await?;
+    Ok(Json(settings.into()))
 }
 
 // ---------------------------------------------------------------------------------------
