@@ -476,6 +476,12 @@ server_test!(venue_pages_answer_by_role, |app| async move {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
+    let (status, page) = get(&boss, "/c/demo/announcements").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("value=\"session:"),
+        "a running session is offered: {page}"
+    );
     let (status, page) = get(&guest, "/c/demo/announcements").await;
     assert_eq!(status, 200);
     assert!(page.contains("Doors open in five minutes"));

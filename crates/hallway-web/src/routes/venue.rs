@@ -1021,6 +1021,8 @@ struct AnnouncementsPage {
     items: Vec<AnnouncementView>,
     organizer: bool,
     rooms: Vec<(i64, String)>,
+    /// Sessions running or starting within two hours, for a session's audience.
+    sessions: Vec<(i64, String)>,
     error: String,
 }
 
@@ -1061,10 +1063,30 @@ async fn announcements_page_of(
             when: a.at.with_timezone(&tz.tz()).format("%a %H:%M").to_string(),
         });
     }
+    let organizer = super::organize::is_organizer(state, c, &user.account).await?;
+    let mut sessions = Vec::new();
+    if organizer {
+        let now = state.clock.now();
+        let (all, _) = state.store.program_of(&d).await?;
+        let soon = now + chrono::Duration::hours(2);
+        for s in all.iter() {
+            if s.info.span.end() > now
+                && s.info.span.start() < soon
+                && s.info.kind != SessionKind::Break
+            {
+                let start = s.info.span.start().with_timezone(&tz.tz()).format("%H:%M");
+                sessions.push((
+                    s.id.get(),
+                    format!("{start} {} ({})", s.info.title, room_name(s.room)),
+                ));
+            }
+        }
+    }
     Ok(AnnouncementsPage {
         conf: ConfHeader::new(&d.conference),
         items,
-        organizer: super::organize::is_organizer(state, c, &user.account).await?,
+        sessions,
+        organizer,
         rooms: d
             .rooms
             .iter()
