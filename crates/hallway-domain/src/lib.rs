@@ -20,6 +20,7 @@ pub mod program;
 pub mod seats;
 pub mod span;
 pub mod text;
+pub mod venue;
 
 pub use account::{Email, Password};
 pub use directory::{Edition, EditionFilter, EditionStatus, Series};

@@ -6,6 +6,7 @@ pub mod contacts;
 pub mod directory;
 mod error;
 pub mod ical;
+pub mod machines;
 pub mod schedule;
 
 pub use error::{ParseError, ParseErrorKind};

@@ -2,7 +2,7 @@
 //! and accounts that lets speakers read their sessions' feedback.
 //!
 //! Who may rate: an attendee who holds a reserved seat in the session (the agenda), once the
-//! session has started (checked-in attendees will count too once doors exist, issue #10).
+//! session has started or who was checked in at its room's door while it ran (issue #10).
 //! One row per attendee and session, edited in place; the first rating and the first
 //! comment long enough to earn each award points once, in the same transaction.
 
@@ -65,7 +65,7 @@ pub enum FeedbackOutcome {
     },
     /// The session has not started yet.
     NotStarted,
-    /// The attendee had no seat in the session.
+    /// The attendee had neither a seat in the session nor a check-in at its door.
     NotInAgenda,
     /// The conference has no such session.
     NoSuchSession,
@@ -136,7 +136,8 @@ impl Store {
                 return Ok(FeedbackOutcome::NotStarted);
             }
             let seat: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM agenda WHERE conference_id = $1 AND session_id = $2 AND user_id = $3 AND state = 'reserved'",
+                "SELECT id FROM agenda WHERE conference_id = $1 AND session_id = $2 AND user_id = $3 AND state = 'reserved' \
+                 UNION ALL SELECT user_id FROM attendance WHERE conference_id = $1 AND session_id = $2 AND user_id = $3",
             )
             .bind(c)
             .bind(s)

@@ -24,6 +24,7 @@ mod organize;
 mod reminders;
 mod schedule;
 mod url;
+mod venue;
 mod writer;
 
 use std::collections::HashMap;
@@ -50,6 +51,9 @@ pub use program::{ConferenceDetail, SharedProgram};
 pub use reminders::{MAX_REMINDER_MINUTES, Reminder};
 pub use schedule::{ImportHow, ImportReport, ScheduleVersion};
 pub use url::{Backend, DatabaseUrl, UrlError};
+pub use venue::{
+    Announcement, DoorOutcome, DoorScan, LabOutcome, PoolMachine, RoomOccupancy, SessionActivity,
+};
 
 /// What went wrong in the store, reduced to what callers branch on.
 #[derive(Debug, thiserror::Error)]

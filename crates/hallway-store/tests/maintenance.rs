@@ -291,6 +291,54 @@ async fn fill(store: &Store) -> ConferenceId {
         rated,
         hallway_store::FeedbackOutcome::Saved { .. }
     ));
+    // The venue: settings, a check-in at the keynote's door (presence, check-in, attendance),
+    // a lab pool with a machine in use, an announcement.
+    store
+        .set_venue_settings(conference, &hallway_domain::venue::VenueSettings::default())
+        .await
+        .unwrap();
+    let keynote_room = store
+        .session(conference, keynote)
+        .await
+        .unwrap()
+        .unwrap()
+        .room;
+    let door = store
+        .door(&hallway_store::DoorScan {
+            conference,
+            room: keynote_room,
+            badge: hallway_store::Target::Code(codes[2].clone()),
+            direction: hallway_domain::venue::Direction::In,
+            now: at(22, 8, 5),
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(door.reason.admitted());
+    let machines = vec![
+        hallway_domain::venue::Machine::new("lab-1", "10.0.0.1", "dev", "pw").unwrap(),
+        hallway_domain::venue::Machine::new("lab-2", "10.0.0.2", "dev", "pw").unwrap(),
+    ];
+    store
+        .import_machines(conference, lab, &machines)
+        .await
+        .unwrap();
+    let started = store
+        .start_lab(conference, lab, users[1], at(22, 9, 5))
+        .await
+        .unwrap();
+    assert!(matches!(started, hallway_store::LabOutcome::Started { .. }));
+    store
+        .post_announcement(
+            conference,
+            admin,
+            "Coffee in the foyer",
+            hallway_domain::venue::Audience::Everyone,
+            now,
+        )
+        .await
+        .unwrap()
+        .unwrap();
     conference
 }
 

@@ -48,6 +48,10 @@ pub enum LiveKind {
     Promoted,
     /// A reserved session starts soon.
     Reminder,
+    /// A room's door count changed (for everybody; door pages and the dashboard show it).
+    Occupancy,
+    /// An organizer's announcement (for everybody, or each person of its audience).
+    Announcement,
 }
 
 impl LiveKind {
@@ -57,6 +61,8 @@ impl LiveKind {
             Self::Seats => "seats",
             Self::Promoted => "promoted",
             Self::Reminder => "reminder",
+            Self::Occupancy => "occupancy",
+            Self::Announcement => "announcement",
         }
     }
 }
@@ -465,7 +471,8 @@ pub async fn deliver_due_reminders(state: &AppState) -> usize {
     }
 }
 
-/// Runs the reminder scheduler every `every` until the bus shuts down.
+/// Runs the reminder scheduler (and returns the machines of labs that ended) every `every`
+/// until the bus shuts down.
 pub async fn run_reminders(state: AppState, every: Duration) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -476,6 +483,12 @@ pub async fn run_reminders(state: AppState, every: Duration) {
                 let n = deliver_due_reminders(&state).await;
                 if n > 0 {
                     tracing::info!(reminders = n, "reminders delivered");
+                }
+                // Invariant 6: machines come back when their lab ends, even if nobody looks.
+                match state.store.return_all_ended_labs(state.clock.now()).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(machines = n, "lab machines returned"),
+                    Err(e) => tracing::warn!(error = ?e, "returning lab machines"),
                 }
             }
         }

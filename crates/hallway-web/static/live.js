@@ -1,5 +1,5 @@
-// hallway live updates: seat counts change in place and reminders or waitlist promotions
-// appear as toasts, from the conference's Server-Sent Events stream. Pages work without it.
+// hallway live updates: seat counts and door counts change in place, and reminders, waitlist
+// promotions and announcements appear as toasts, from the conference's Server-Sent Events stream. Pages work without it.
 (() => {
   "use strict";
   const slug = document.body.dataset.conference;
@@ -72,4 +72,14 @@
   source.addEventListener("promoted", (e) => toast(JSON.parse(e.data).message, "promoted", agenda));
   source.addEventListener("reminder", (e) => toast(JSON.parse(e.data).message, "reminder"));
   source.addEventListener("resync", reloadSeats);
+  // Doors and the dashboard: every door of a room shows the same count.
+  source.addEventListener("occupancy", (e) => {
+    const d = JSON.parse(e.data);
+    document.querySelectorAll(`[data-occupancy-for="${d.room}"]`).forEach((el) => {
+      el.textContent = String(d.occupancy);
+    });
+    document.dispatchEvent(new CustomEvent("hallway:occupancy", { detail: d }));
+  });
+  const feed = { href: `/c/${encodeURIComponent(slug)}/announcements`, text: "All announcements" };
+  source.addEventListener("announcement", (e) => toast(JSON.parse(e.data).text, "announcement", feed));
 })();

@@ -843,6 +843,56 @@ pub fn attendees(seed: u64, n: u32) -> Vec<NewAttendee> {
         .collect()
 }
 
+/// The machine pool of the demo's `lab`-th lab: `n` machines with made-up private addresses
+/// and passwords drawn from the seed (the same seed gives the same pool).
+pub fn machine_pool(seed: u64, lab: usize, n: u32) -> Vec<hallway_domain::venue::Machine> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x1ab0_0000 ^ lab as u64);
+    (1..=n)
+        .filter_map(|i| {
+            let secret: String = (0..12)
+                .map(|_| {
+                    let c = b"abcdefghjkmnpqrstuvwxyz23456789"
+                        .choose(&mut rng)
+                        .copied()
+                        .unwrap_or(b'x');
+                    char::from(c)
+                })
+                .collect();
+            hallway_domain::venue::Machine::new(
+                &format!("lab{}-{i:03}", lab + 1),
+                &format!("10.{}.{}.{}", 20 + lab, i / 250, i % 250 + 1),
+                "attendee",
+                &secret,
+            )
+            .ok()
+        })
+        .collect()
+}
+
+/// Which seat holders of a running session were scanned in at its door: four in five, in a
+/// fixed order.
+pub fn checked_in(seed: u64, holders: &[usize]) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x00d0_0125);
+    holders
+        .iter()
+        .copied()
+        .filter(|_| rng.random_range(0..5) != 0)
+        .collect()
+}
+
+/// The demo's announcements: (minutes ago, text) for everyone.
+pub const ANNOUNCEMENTS: [(i64, &str); 3] = [
+    (
+        95,
+        "Welcome to Harbor Days! Badges are at the registration desk; the keynote starts in the main hall.",
+    ),
+    (40, "Coffee and pastries are out on level 1 until 11:30."),
+    (
+        10,
+        "Theater sessions fill fast: the door admits reserved seats first, then walk-ins.",
+    ),
+];
+
 /// Which sessions each of `attendees` generated attendees tries to add, in order: one hands-on
 /// lab or workshop of the first day (there are few seats, so some fill up and grow
 /// waitlists), a theater session and a handful of talks per day. Overlaps are left in on
@@ -1103,5 +1153,20 @@ mod tests {
         );
         assert!(ratings.iter().all(|(_, _, r, _)| (1..=5).contains(r)));
         assert!(ratings.iter().any(|(_, _, _, c)| c.is_some()));
+    }
+
+    #[test]
+    fn machine_pools_are_deterministic_and_named_once() {
+        let a = machine_pool(7, 1, 40);
+        assert_eq!(a, machine_pool(7, 1, 40));
+        assert_ne!(a, machine_pool(8, 1, 40));
+        let mut names: Vec<&str> = a.iter().map(|m| m.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 40);
+        assert_eq!(
+            checked_in(3, &[1, 2, 3, 4, 5, 6]),
+            checked_in(3, &[1, 2, 3, 4, 5, 6])
+        );
     }
 }

@@ -362,7 +362,7 @@ fn write_invariants(out: &mut impl std::io::Write, report: &InvariantReport) -> 
     if report.holds() {
         writeln!(
             out,
-            "invariants: ok ({summary}; no session over capacity, nobody double-booked, points totals = ledger sums)"
+            "invariants: ok ({summary}; no session over capacity, nobody double-booked, points totals = ledger sums, rooms within capacity, one lab machine each)"
         )?;
         return Ok(());
     }
@@ -375,6 +375,9 @@ fn write_invariants(out: &mut impl std::io::Write, report: &InvariantReport) -> 
     }
     for p in &report.points_mismatches {
         writeln!(out, "  points: {p}")?;
+    }
+    for v in &report.venue_violations {
+        writeln!(out, "  venue: {v}")?;
     }
     Ok(())
 }

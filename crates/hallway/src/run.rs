@@ -268,6 +268,14 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
         demo_networking(&store, id, &users, &sessions, &seats, args.seed, now)
             .await
             .context("building the demo's contacts and ratings")?;
+    let venue = demo_venue(&store, id, &users, &sessions, &seats, args.seed, now)
+        .await
+        .context("building the demo's doors, labs and announcements")?;
+    tracing::info!(
+        check_ins = venue.0,
+        machines_in_use = venue.1,
+        "demo venue built"
+    );
     tracing::info!(
         editions = n,
         sessions = program.sessions().len(),
@@ -353,6 +361,123 @@ async fn demo_networking(
         }
     }
     Ok((exchanges, ratings))
+}
+
+/// The demo's venue: every lab gets a machine pool, seat holders of the sessions running now
+/// are checked in at their doors (and half of those in a running lab have started it), a few
+/// announcements, and a volunteer account for the door pages whose password is printed.
+/// Answers (check-ins, machines in use).
+async fn demo_venue(
+    store: &Store,
+    conference: hallway_domain::ConferenceId,
+    users: &[hallway_domain::UserId],
+    sessions: &[hallway_domain::Session],
+    seats: &[(usize, hallway_domain::SessionId)],
+    seed: u64,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<(usize, usize)> {
+    use hallway_domain::SessionKind;
+    let mut labs: Vec<&hallway_domain::Session> = sessions
+        .iter()
+        .filter(|s| s.info.kind == SessionKind::Lab)
+        .collect();
+    labs.sort_by_key(|s| (s.info.span.start(), s.id));
+    for (i, lab) in labs.iter().enumerate() {
+        let n = lab.seats.capacity().map_or(30, |c| c.get()).min(500);
+        store
+            .import_machines(conference, lab.id, &demo::machine_pool(seed, i, n))
+            .await?;
+    }
+    let open = chrono::Duration::minutes(15);
+    let running: Vec<&hallway_domain::Session> = sessions
+        .iter()
+        .filter(|s| s.info.span.start() - open <= now && now < s.info.span.end())
+        .filter(|s| s.info.kind != SessionKind::Break)
+        .collect();
+    let (mut check_ins, mut in_use) = (0, 0);
+    for session in running {
+        let holders: Vec<usize> = seats
+            .iter()
+            .filter(|(_, s)| *s == session.id)
+            .map(|(a, _)| *a)
+            .collect();
+        for (k, a) in demo::checked_in(seed, &holders).into_iter().enumerate() {
+            let Some(card) = store.card(conference, users[a]).await? else {
+                continue;
+            };
+            let door = store
+                .door(&hallway_store::DoorScan {
+                    conference,
+                    room: session.room,
+                    badge: hallway_store::Target::Code(card.code),
+                    direction: hallway_domain::venue::Direction::In,
+                    now,
+                })
+                .await?;
+            if door.is_some_and(|d| d.reason.admitted()) {
+                check_ins += 1;
+            }
+            if session.info.kind == SessionKind::Lab && k % 2 == 0 {
+                let started = store
+                    .start_lab(conference, session.id, users[a], now)
+                    .await?;
+                if matches!(
+                    started,
+                    hallway_store::LabOutcome::Started { new: true, .. }
+                ) {
+                    in_use += 1;
+                }
+            }
+        }
+    }
+    // The volunteer staffs the doors; organizers are made with `hallway user add`.
+    let email = hallway_domain::Email::parse("volunteer@harbor-days.invalid")?;
+    let password = hallway_web::auth::new_token()[..16].to_owned();
+    let hash = hallway_web::auth::HashCost::from_env()
+        .hash(password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let volunteer = match store
+        .create_account(&email, "Door volunteer", &hash, now)
+        .await
+    {
+        Ok(a) => a,
+        Err(hallway_store::StoreError::Conflict(_)) => {
+            let (a, _) = store
+                .account_for_login(&email)
+                .await?
+                .context("the volunteer account vanished")?;
+            store.set_password(a.id, &hash, None).await?;
+            a
+        }
+        Err(e) => return Err(e).context("creating the volunteer account"),
+    };
+    store
+        .grant_role(
+            conference,
+            volunteer.id,
+            hallway_domain::account::Role::Volunteer,
+        )
+        .await?;
+    #[allow(clippy::print_stdout)]
+    {
+        println!(
+            "demo volunteer (door pages): {} / {password}",
+            email.as_str()
+        );
+    }
+    for (minutes_ago, text) in demo::ANNOUNCEMENTS {
+        store
+            .post_announcement(
+                conference,
+                volunteer.id,
+                text,
+                hallway_domain::venue::Audience::Everyone,
+                now - chrono::Duration::minutes(minutes_ago),
+            )
+            .await?;
+    }
+    Ok((check_ins, in_use))
 }
 
 async fn run_server(

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod agenda;
+mod dashboard;
 mod directory;
 mod feedback;
 mod home;
@@ -11,6 +12,7 @@ mod ops;
 mod organize;
 mod program;
 mod schedule;
+mod venue;
 mod workspace;
 mod workspace_pages;
 
@@ -41,6 +43,7 @@ use crate::error::{not_found_page, problem};
         (name = "networking", description = "Contact cards, badge-scan exchange, contacts, points, levels and the leaderboard"),
         (name = "feedback", description = "Session ratings and comments"),
         (name = "organizing", description = "Organizer tools"),
+        (name = "venue", description = "Room doors, hands-on lab machines and announcements"),
         (name = "operations", description = "Health and metrics")
     )
 )]
@@ -59,8 +62,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(ops::router())
         .merge(organize::router())
         .merge(schedule::router())
+        .merge(venue::router())
         .merge(workspace::router())
         .merge(OpenApiRouter::from(workspace_pages::router()))
+        .merge(OpenApiRouter::from(dashboard::router()))
 }
 
 /// Parses a JSON body; a malformed one is `invalid` naming the field serde reports (or
@@ -89,6 +94,12 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::e
                 "hourly_cap" => "hourly_cap",
                 "min_ratings" => "min_ratings",
                 "levels" => "levels",
+                "direction" => "direction",
+                "text" => "text",
+                "audience" => "audience",
+                "reserved_minutes" => "reserved_minutes",
+                "doors_open_minutes" => "doors_open_minutes",
+                "reset_between" => "reset_between",
                 _ => "body",
             },
             message: e.inner().to_string(),
