@@ -423,13 +423,14 @@ server_test!(
         let organizer = app.organizer().await;
         let sessions = app.json("/api/v1/conferences/demo/sessions").await;
         let list = sessions.as_array().unwrap();
-        // Twelve talks on the last day, made small so seats run out and waitlists form.
-        let last_day = list.last().unwrap()["starts_at"].as_str().unwrap()[..10].to_owned();
+        // The last twelve talks of the program (late on its last day, days ahead whatever
+        // the hour the demo was built), made small so seats run out and waitlists form.
+        // Not "the talks of the last UTC date": the evening of the conference's last day
+        // can fall on the next UTC date, with only a few talks on it.
         let picked: Vec<i64> = list
             .iter()
-            .filter(|s| {
-                s["kind"] == "talk" && s["starts_at"].as_str().unwrap().starts_with(&last_day)
-            })
+            .rev()
+            .filter(|s| s["kind"] == "talk")
             .take(12)
             .map(|s| s["id"].as_i64().unwrap())
             .collect();
