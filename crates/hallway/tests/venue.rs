@@ -486,3 +486,84 @@ server_test!(venue_pages_answer_by_role, |app| async move {
     assert_eq!(status, 200);
     assert!(page.contains("Doors open in five minutes"));
 });
+
+server_test!(door_rules_are_set_on_the_dashboard, |app| async move {
+    let organizer = app.organizer().await;
+    let _ = app
+        .user("rules@test.invalid", "organizer", Some("demo"))
+        .await;
+    let _ = app
+        .user("walkin@test.invalid", "attendee", Some("demo"))
+        .await;
+    let (boss, guest) = (
+        app.browser("rules@test.invalid").await,
+        app.browser("walkin@test.invalid").await,
+    );
+    let settings = || async {
+        app.call(
+            Method::GET,
+            "/api/v1/conferences/demo/venue",
+            &organizer,
+            None,
+        )
+        .await
+        .1
+    };
+    let before = settings().await;
+    let post = |client: &reqwest::Client, form: Vec<(&'static str, &'static str)>| {
+        let (client, url) = (client.clone(), app.url("/c/demo/dashboard"));
+        async move {
+            let r = client.post(url).form(&form).send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+    // A refusal names the field, shows what was typed, and changes nothing.
+    let (status, page) = post(
+        &boss,
+        vec![("reserved_minutes", "ten"), ("doors_open_minutes", "20")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(page.contains("Seats held for reservations"), "{page}");
+    assert!(page.contains("value=\"ten\""), "{page}");
+    let (status, page) = post(
+        &boss,
+        vec![("reserved_minutes", "5"), ("doors_open_minutes", "999")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("Doors open before the start: at most"),
+        "{page}"
+    );
+    assert_eq!(settings().await, before);
+    // Attendees cannot.
+    let (status, _) = post(
+        &guest,
+        vec![("reserved_minutes", "1"), ("doors_open_minutes", "1")],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(settings().await, before);
+    // An organizer sets them; the unticked box turns the reset off.
+    let (status, _) = post(
+        &boss,
+        vec![("reserved_minutes", "7"), ("doors_open_minutes", "25")],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        settings().await,
+        json!({"reserved_minutes": 7, "doors_open_minutes": 25, "reset_between": false})
+    );
+    let (status, page) = {
+        let r = boss.get(app.url("/c/demo/dashboard")).send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("name=\"reserved_minutes\" value=\"7\""),
+        "{page}"
+    );
+});

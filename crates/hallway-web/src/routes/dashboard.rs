@@ -18,7 +18,10 @@ use crate::error::PageError;
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/c/{slug}/dashboard", axum::routing::get(dashboard_page))
+        .route(
+            "/c/{slug}/dashboard",
+            axum::routing::get(dashboard_page).post(door_rules_form),
+        )
         .route(
             "/c/{slug}/dashboard/{table}",
             axum::routing::get(dashboard_csv),
@@ -80,13 +83,65 @@ struct DashboardPage {
     top_rated: Vec<(i64, String, String, u32)>,
     most_waitlisted: Vec<(i64, String, u32)>,
     rooms_height: u32,
+    conference: ConferenceId,
+    /// The door rules as set (or as typed, when they were refused).
+    venue: DoorRules,
+    /// Why the door rules typed were refused, naming the field.
+    venue_error: String,
+}
+
+/// The door rules' form, as typed.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+struct DoorRules {
+    reserved_minutes: String,
+    doors_open_minutes: String,
+    /// A checkbox: present when ticked.
+    reset_between: Option<String>,
+}
+
+impl From<hallway_domain::venue::VenueSettings> for DoorRules {
+    fn from(s: hallway_domain::venue::VenueSettings) -> Self {
+        Self {
+            reserved_minutes: s.reserved_minutes.to_string(),
+            doors_open_minutes: s.doors_open_minutes.to_string(),
+            reset_between: s.reset_between.then(|| "on".to_owned()),
+        }
+    }
+}
+
+impl DoorRules {
+    /// The settings, or the field that is wrong and why.
+    fn parse(&self) -> Result<hallway_domain::venue::VenueSettings, String> {
+        use hallway_domain::venue::{MAX_VENUE_MINUTES, VenueSettings, VenueSettingsError};
+        let minutes = |raw: &str, label: &str| {
+            raw.trim().parse::<u32>().map_err(|_| {
+                format!("{label}: {raw:?} is not a number of minutes (0 to {MAX_VENUE_MINUTES}).")
+            })
+        };
+        VenueSettings {
+            reserved_minutes: minutes(&self.reserved_minutes, "Seats held for reservations")?,
+            doors_open_minutes: minutes(&self.doors_open_minutes, "Doors open before the start")?,
+            reset_between: self.reset_between.is_some(),
+        }
+        .validate()
+        .map_err(|e| match e {
+            VenueSettingsError::TooLong("reserved_minutes") => {
+                format!("Seats held for reservations: at most {MAX_VENUE_MINUTES} minutes.")
+            }
+            VenueSettingsError::TooLong(_) => {
+                format!("Doors open before the start: at most {MAX_VENUE_MINUTES} minutes.")
+            }
+            #[allow(unreachable_patterns)]
+            _ => "These door rules are not valid.".to_owned(),
+        })
+    }
 }
 
 async fn load(
     state: &AppState,
     slug: &str,
     user: &PageUser,
-) -> Result<(ConfHeader, Dashboard), PageError> {
+) -> Result<(ConfHeader, ConferenceId, Dashboard), PageError> {
     let d = detail(state, slug).await?;
     let c: ConferenceId = d.conference.id;
     if !super::organize::is_organizer(state, c, &user.account).await? {
@@ -203,6 +258,7 @@ async fn load(
         .collect();
     Ok((
         ConfHeader::new(&d.conference),
+        c,
         Dashboard {
             sessions: rows,
             rooms,
@@ -217,7 +273,41 @@ async fn dashboard_page(
     user: PageUser,
     Path(slug): Path<String>,
 ) -> Result<DashboardPage, PageError> {
-    let (conf, d) = load(&state, &slug, &user).await?;
+    page(&state, &slug, &user).await
+}
+
+/// Saves the door rules typed on the dashboard; a refusal shows the page again with what
+/// was typed and which field is wrong, and changes nothing.
+async fn door_rules_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(slug): Path<String>,
+    axum::Form(typed): axum::Form<DoorRules>,
+) -> Result<Response, PageError> {
+    // `page` checks the organizer role before anything is saved or shown.
+    let mut shown = page(&state, &slug, &user).await?;
+    match typed.parse() {
+        Ok(settings) => {
+            state
+                .store
+                .set_venue_settings(shown.conference, &settings)
+                .await?;
+            Ok(
+                axum::response::Redirect::to(&format!("/c/{slug}/dashboard#door-rules"))
+                    .into_response(),
+            )
+        }
+        Err(message) => {
+            shown.venue = typed;
+            shown.venue_error = message;
+            Ok((axum::http::StatusCode::BAD_REQUEST, shown).into_response())
+        }
+    }
+}
+
+async fn page(state: &AppState, slug: &str, user: &PageUser) -> Result<DashboardPage, PageError> {
+    let (conf, conference, d) = load(state, slug, user).await?;
+    let venue = state.store.venue_settings(conference).await?.into();
     let mut rated: Vec<&SessionRow> = d.sessions.iter().filter(|s| s.ratings > 0).collect();
     rated.sort_by(|a, b| {
         b.average
@@ -243,6 +333,9 @@ async fn dashboard_page(
         top_rated,
         most_waitlisted,
         rooms_height,
+        conference,
+        venue,
+        venue_error: String::new(),
     })
 }
 
@@ -272,7 +365,7 @@ async fn dashboard_csv(
     user: PageUser,
     Path((slug, table)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let (_, d) = load(&state, &slug, &user).await?;
+    let (_, _, d) = load(&state, &slug, &user).await?;
     let body = match table.as_str() {
         "sessions.csv" => csv(
             &[
