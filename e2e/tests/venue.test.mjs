@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
-  BIN, startServer, launch, PHONE, DESKTOP, assertAccessible, organizerToken, api,
+  BIN, startServer, launch, PHONE, DESKTOP, assertAccessible, organizer as organizerAccount, organizerToken, api,
 } from './harness.mjs';
 
 let server;
@@ -131,4 +131,32 @@ test('an attendee checked in at a running lab gets a machine and gives it back',
   assert.equal(after.body.find((m) => m.name === mine).holder, null);
   const points = await api(server.base, '/api/v1/conferences/demo/me/points', { token: dan.token });
   assert.ok(points.body.points >= 12, `check-in and lab points: ${JSON.stringify(points.body)}`);
+});
+
+test('the organizer dashboard follows a reservation within seconds and keeps what is typed', async () => {
+  const org = await organizerAccount(server.base, server.db);
+  const page = await (await loggedIn(org.email, org.password, DESKTOP)).newPage();
+  await page.goto(`${server.base}/c/demo/dashboard`);
+  await page.locator('body[data-live="open"]').waitFor();
+  await assertAccessible(page, 'dashboard');
+  const sessions = (await api(server.base, '/api/v1/conferences/demo/sessions')).body;
+  const soon = Date.now() + 3 * 3600_000;
+  const talk = sessions.find((s) => s.kind === 'talk' && Date.parse(s.starts_at) > soon && s.seats_left > 0);
+  assert.ok(talk, 'a talk ahead with free seats');
+  const cell = page.locator('#sessions-h ~ table tr', { has: page.locator(`a[href="/c/demo/sessions/${talk.id}"]`) }).locator('td').nth(2);
+  const before = Number(await cell.textContent());
+  // Something half typed in the door rules stays while the tables are read again.
+  await page.getByLabel(/Seats held for reservations/).fill('12');
+  const who = await attendee('Dashboard Watcher');
+  const r = await api(server.base, `/api/v1/conferences/demo/agenda/${talk.id}`, { method: 'PUT', token: who.token });
+  assert.equal(r.status, 201);
+  await page.waitForFunction(
+    ([id, n]) => {
+      const row = [...document.querySelectorAll('#dashboard table tr')].find((tr) => tr.querySelector(`a[href="/c/demo/sessions/${id}"]`));
+      return row && Number(row.querySelectorAll('td')[2].textContent) === n;
+    },
+    [talk.id, before + 1],
+    { timeout: 15000 },
+  );
+  assert.equal(await page.getByLabel(/Seats held for reservations/).inputValue(), '12');
 });

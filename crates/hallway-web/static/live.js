@@ -67,6 +67,7 @@
   source.addEventListener("seats", (e) => {
     const d = JSON.parse(e.data);
     showSeats(d.session, d.text, d.state);
+    document.dispatchEvent(new CustomEvent("hallway:seats", { detail: d }));
   });
   const agenda = { href: `/c/${encodeURIComponent(slug)}/agenda`, text: "My agenda" };
   source.addEventListener("promoted", (e) => toast(JSON.parse(e.data).message, "promoted", agenda));
