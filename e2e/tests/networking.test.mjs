@@ -93,9 +93,14 @@ test('rate a session that has started, then see points, level and the leaderboar
   })).status, 200);
   const now = Date.now();
   const sessions = (await api(server.base, '/api/v1/conferences/demo/sessions')).body;
-  // The latest session that has started (within the grace just set): rating is open.
+  // The latest session that has started (within the grace just set) and has a free seat:
+  // rating is open.
   const running = sessions
-    .filter((s) => s.kind !== 'break' && Date.parse(s.starts_at) < now - 60_000 && Date.parse(s.starts_at) > now - 200 * 60_000)
+    // Still running, with a free seat: at some hours the latest to start is already over
+    // (a 25-minute theater session) or full.
+    .filter((s) => s.kind !== 'break' && (s.seats_left === null || s.seats_left > 0))
+    .filter((s) => Date.parse(s.ends_at) > now + 5 * 60_000)
+    .filter((s) => Date.parse(s.starts_at) < now - 60_000 && Date.parse(s.starts_at) > now - 200 * 60_000)
     .sort((x, y) => Date.parse(y.starts_at) - Date.parse(x.starts_at))[0];
   assert.ok(running, 'the demo has sessions that started this morning');
 
