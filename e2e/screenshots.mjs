@@ -76,7 +76,26 @@ try {
   await page.locator('a.draft-session').nth(12).click();
   await page.waitForLoadState();
   await page.screenshot({ path: join(out, 'organize-session-desktop.png'), fullPage: true });
+  // The venue: the dashboard, announcements, a running lab's machine pool, and a door on a
+  // volunteer's phone (the demo's organizer may staff doors too).
+  const conference = await (await fetch(`${server.base}/api/v1/conferences/demo`)).json();
+  const sessions = await (await fetch(`${server.base}/api/v1/conferences/demo/sessions`)).json();
+  const now = Date.now();
+  const lab = sessions.find((s) => s.kind === 'lab' && Date.parse(s.starts_at) <= now && now < Date.parse(s.ends_at));
+  await shoot(page, 'dashboard-desktop', '/c/demo/dashboard');
+  await shoot(page, 'announcements-desktop', '/c/demo/announcements');
+  if (lab) await shoot(page, 'machines-desktop', `/c/demo/sessions/${lab.id}/machines`);
   await context.close();
+  const room = conference.rooms.find((r) => lab && r.name === lab.room) ?? conference.rooms[0];
+  const phone = await browser.newContext(PHONE);
+  const door = await phone.newPage();
+  await door.goto(`${server.base}/login?next=/c/demo/rooms/${room.id}/door`);
+  await door.getByLabel('Email').fill(org.email);
+  await door.getByLabel('Password').fill(org.password);
+  await door.getByRole('button', { name: 'Log in' }).click();
+  await door.waitForURL(/\/door$/);
+  await door.screenshot({ path: join(out, 'door-phone.png'), fullPage: true });
+  await phone.close();
   console.log(`screenshots written to ${out}`);
 } finally {
   await browser.close();
