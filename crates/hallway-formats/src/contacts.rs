@@ -136,46 +136,35 @@ pub fn vcards(contacts: &[ContactCard]) -> String {
     out
 }
 
-/// A spreadsheet cell that cannot run as a formula: text starting with `= + - @`, a tab
-/// or a carriage return gets a leading apostrophe (OWASP's advice for CSV exports).
-fn cell(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    }
-}
-
 /// Renders `contacts` as CSV with a header row: name, company, role, email, socials
 /// (space-separated), note, my_note, exchanged_at (RFC 3339), conference.
 pub fn csv(contacts: &[ContactCard]) -> Vec<u8> {
-    let mut w = ::csv::Writer::from_writer(Vec::new());
-    // Writing to a Vec cannot fail.
-    let _ = w.write_record([
-        "name",
-        "company",
-        "role",
-        "email",
-        "socials",
-        "note",
-        "my_note",
-        "exchanged_at",
-        "conference",
-    ]);
-    for c in contacts {
-        let _ = w.write_record([
-            cell(&c.name),
-            cell(&c.company),
-            cell(&c.role),
-            cell(&c.email),
-            cell(&c.socials.join(" ")),
-            cell(&c.note),
-            cell(&c.private_note),
-            c.exchanged_at.to_rfc3339(),
-            cell(&c.conference),
-        ]);
-    }
-    w.into_inner().unwrap_or_default()
+    crate::table::csv(
+        &[
+            "name",
+            "company",
+            "role",
+            "email",
+            "socials",
+            "note",
+            "my_note",
+            "exchanged_at",
+            "conference",
+        ],
+        contacts.iter().map(|c| {
+            [
+                c.name.clone(),
+                c.company.clone(),
+                c.role.clone(),
+                c.email.clone(),
+                c.socials.join(" "),
+                c.note.clone(),
+                c.private_note.clone(),
+                c.exchanged_at.to_rfc3339(),
+                c.conference.clone(),
+            ]
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -8,5 +8,6 @@ mod error;
 pub mod ical;
 pub mod machines;
 pub mod schedule;
+pub mod table;
 
 pub use error::{ParseError, ParseErrorKind};

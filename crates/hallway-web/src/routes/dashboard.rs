@@ -83,7 +83,6 @@ struct DashboardPage {
     top_rated: Vec<(i64, String, String, u32)>,
     most_waitlisted: Vec<(i64, String, u32)>,
     rooms_height: u32,
-    conference: ConferenceId,
     /// The door rules as set (or as typed, when they were refused).
     venue: DoorRules,
     /// Why the door rules typed were refused, naming the field.
@@ -284,20 +283,23 @@ async fn door_rules_form(
     Path(slug): Path<String>,
     axum::Form(typed): axum::Form<DoorRules>,
 ) -> Result<Response, PageError> {
-    // `page` checks the organizer role before anything is saved or shown.
-    let mut shown = page(&state, &slug, &user).await?;
+    let c = detail(&state, &slug).await?.conference.id;
+    if !super::organize::is_organizer(&state, c, &user.account).await? {
+        return Err(PageError::Forbidden(
+            "Only the conference's organizers set its door rules.".into(),
+        ));
+    }
     match typed.parse() {
         Ok(settings) => {
-            state
-                .store
-                .set_venue_settings(shown.conference, &settings)
-                .await?;
+            state.store.set_venue_settings(c, &settings).await?;
             Ok(
                 axum::response::Redirect::to(&format!("/c/{slug}/dashboard#door-rules"))
                     .into_response(),
             )
         }
         Err(message) => {
+            // The whole page again only for a refusal, with what was typed.
+            let mut shown = page(&state, &slug, &user).await?;
             shown.venue = typed;
             shown.venue_error = message;
             Ok((axum::http::StatusCode::BAD_REQUEST, shown).into_response())
@@ -333,31 +335,12 @@ async fn page(state: &AppState, slug: &str, user: &PageUser) -> Result<Dashboard
         top_rated,
         most_waitlisted,
         rooms_height,
-        conference,
         venue,
         venue_error: String::new(),
     })
 }
 
-/// One CSV field, quoted when it must be (RFC 4180).
-fn field(raw: &str) -> String {
-    if raw.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", raw.replace('"', "\"\""))
-    } else {
-        raw.to_owned()
-    }
-}
-
-fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
-    let mut out = header.join(",");
-    out.push_str("\r\n");
-    for r in rows {
-        let line: Vec<String> = r.iter().map(|f| field(f)).collect();
-        out.push_str(&line.join(","));
-        out.push_str("\r\n");
-    }
-    out
-}
+use hallway_formats::table::csv;
 
 /// `sessions.csv`, `rooms.csv`, `labs.csv` or `points.csv`.
 async fn dashboard_csv(

@@ -844,20 +844,6 @@ async fn get_leaderboard(
     Ok(Json(leaderboard_dto(&state, c, user.account.id).await?))
 }
 
-async fn organizer_conference(
-    state: &AppState,
-    slug: &str,
-    user: &ApiUser,
-) -> Result<ConferenceId, ApiError> {
-    let c = conference(state, slug).await?;
-    if !super::organize::is_organizer(state, c, &user.account).await? {
-        return Err(ApiError::Forbidden(
-            "only the conference's organizers may do this".into(),
-        ));
-    }
-    Ok(c)
-}
-
 /// The conference's points values, hourly cap, minimum rating count and level ladder
 /// (organizers).
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/networking", tag = "networking",
@@ -868,7 +854,7 @@ async fn get_settings(
     user: ApiUser,
     Path(slug): Path<String>,
 ) -> Result<Json<PointsSettingsDto>, ApiError> {
-    let c = organizer_conference(&state, &slug, &user).await?;
+    let c = super::organize::organizer_conference(&state, &slug, &user.account).await?;
     Ok(Json(state.store.points_settings(c).await?.into()))
 }
 
@@ -886,7 +872,7 @@ async fn put_settings(
     Path(slug): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<PointsSettingsDto>, ApiError> {
-    let c = organizer_conference(&state, &slug, &user).await?;
+    let c = super::organize::organizer_conference(&state, &slug, &user.account).await?;
     let b: PointsSettingsDto = super::parse_json(&body)?;
     let settings = PointsSettings {
         points: ActionPoints {

@@ -42,6 +42,22 @@ pub async fn is_organizer(
             .contains(&Role::Organizer))
 }
 
+/// The published conference `slug` if `account` organizes it (or is a site admin); 403
+/// otherwise. The check of every organizer-only API route outside the workspace.
+pub(super) async fn organizer_conference(
+    state: &AppState,
+    slug: &str,
+    account: &Account,
+) -> Result<ConferenceId, ApiError> {
+    let c = super::agenda::conference_id(state, slug).await?;
+    if !is_organizer(state, c, account).await? {
+        return Err(ApiError::Forbidden(
+            "only the conference's organizers may do this".into(),
+        ));
+    }
+    Ok(c)
+}
+
 /// A new capacity.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CapacityBody {

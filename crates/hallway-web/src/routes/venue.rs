@@ -94,26 +94,9 @@ async fn door_staff(
     Ok(c)
 }
 
-async fn organizer(
-    state: &AppState,
-    slug: &str,
-    account: &Account,
-) -> Result<ConferenceId, ApiError> {
-    let c = conference(state, slug).await?;
-    if !super::organize::is_organizer(state, c, account).await? {
-        return Err(ApiError::Forbidden(
-            "only the conference's organizers may do this".into(),
-        ));
-    }
-    Ok(c)
-}
+use super::organize::organizer_conference as organizer;
 
-fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::NotFound(format!("There is no {what} {raw:?}.")))
-}
+use super::program::parse_id;
 
 /// A badge as a door reads it: the typed short code, or what the QR code holds (the URL
 /// `…/c/{slug}/x/{token}` or the bare token).
