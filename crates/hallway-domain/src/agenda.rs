@@ -36,6 +36,47 @@ pub fn open_for_changes(span: &TimeSpan, now: DateTime<Utc>, grace_minutes: u32)
     now < span.start() + Duration::minutes(i64::from(grace_minutes))
 }
 
+/// Where a session stands in an attendee's agenda.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AgendaState {
+    /// The attendee holds a seat.
+    Reserved,
+    /// The attendee waits for a seat (first come, first served).
+    Waitlisted,
+}
+
+impl AgendaState {
+    /// The stored and API spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reserved => "reserved",
+            Self::Waitlisted => "waitlisted",
+        }
+    }
+
+    /// Reads [`Self::as_str`]'s spelling.
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "reserved" => Some(Self::Reserved),
+            "waitlisted" => Some(Self::Waitlisted),
+            _ => None,
+        }
+    }
+}
+
+/// Seats kept above a capacity: lowering a session's capacity below the seats taken keeps
+/// everyone in, and the seats over the new capacity are "kept over". They are given up
+/// first as people leave ([`kept_over_after_release`]), so nobody new is admitted until the
+/// count is below the new capacity.
+pub fn kept_over(capacity: Option<u32>, reserved: u32) -> u32 {
+    capacity.map_or(0, |c| reserved.saturating_sub(c))
+}
+
+/// The seats kept over after one seat is freed: one fewer, never below zero.
+pub fn kept_over_after_release(kept_over: u32) -> u32 {
+    kept_over.saturating_sub(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +89,23 @@ mod tests {
             Duration::minutes(minutes),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn agenda_states_read_what_they_write() {
+        for s in [AgendaState::Reserved, AgendaState::Waitlisted] {
+            assert_eq!(AgendaState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(AgendaState::parse("Reserved"), None);
+    }
+
+    #[test]
+    fn seats_over_a_lowered_capacity_are_kept_and_given_up_first() {
+        assert_eq!(kept_over(Some(10), 14), 4);
+        assert_eq!(kept_over(Some(10), 9), 0);
+        assert_eq!(kept_over(None, 500), 0);
+        assert_eq!(kept_over_after_release(4), 3);
+        assert_eq!(kept_over_after_release(0), 0);
     }
 
     #[test]

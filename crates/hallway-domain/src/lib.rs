@@ -12,6 +12,7 @@ pub mod agenda;
 pub mod changes;
 pub mod directory;
 pub mod editor;
+pub mod events;
 pub mod guid;
 pub mod ids;
 pub mod networking;

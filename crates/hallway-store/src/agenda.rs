@@ -1,25 +1,14 @@
-//! The personal agenda: reserving seats, waitlists that promote themselves, and the
-//! notifications that tell attendees about it. This is the write path of DESIGN.md's
-//! invariants 1-3; every change is one transaction.
-//!
-//! How the invariants hold under concurrency:
-//! - Seats (1): a seat is taken by one conditional statement, `UPDATE sessions SET reserved =
-//!   reserved + 1 WHERE … AND (capacity IS NULL OR reserved < capacity)`, so two writers can
-//!   never both take the last seat; `CHECK (reserved <= capacity)` is the backstop.
-//! - Double-booking (2): a transaction first locks the attendee (SQLite: `BEGIN IMMEDIATE`
-//!   serialises writers; PostgreSQL: `SELECT … FOR UPDATE` on the user row), so two devices
-//!   of one attendee cannot both pass the overlap check.
-//! - Waitlist (3): the transaction that frees a seat promotes the earliest waiting attendee
-//!   without an overlap (hallway_domain::agenda::promotion_candidate) before it commits.
-//!
-//! PostgreSQL may abort one of two transactions that lock each other's attendees
-//! (deadlock, 40P01); such a transaction is retried from the start.
+//! The personal agenda: what the store offers for reserving seats, waitlists that promote
+//! themselves, and the notifications that tell attendees about it (DESIGN invariants 1-3).
+//! The steps and their concurrency argument are the reservation engine's ([`crate::seats`]);
+//! here each change gets its transaction: on a SQLite file the writer thread's batch
+//! ([`crate::writer`]), elsewhere one of the pool's, retried from the start when PostgreSQL
+//! aborts it for a deadlock (two transactions locking each other's attendees, 40P01).
 
 use chrono::{DateTime, Utc};
-use hallway_domain::agenda::{conflicts, open_for_changes, promotion_candidate};
 use hallway_domain::{ConferenceId, Seats, SessionId, TimeSpan, UserId};
 
-use crate::{Backend, Result, Store, StoreError, on_pool, to_u32};
+use crate::{Backend, Result, Store, StoreError, on_pool, seats, to_u32};
 
 /// A request to put a session in an attendee's agenda.
 #[derive(Clone, Debug)]
@@ -81,6 +70,16 @@ pub enum ReserveOutcome {
     NoSuchSession,
 }
 
+impl ReserveOutcome {
+    /// Whether the request changed anything (a new seat or a new place in a waitlist).
+    pub fn changed(&self) -> bool {
+        matches!(
+            self,
+            Self::Reserved { already: false, .. } | Self::Waitlisted { already: false, .. }
+        )
+    }
+}
+
 /// What became of a cancellation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CancelOutcome {
@@ -123,21 +122,9 @@ pub struct Notification {
 /// id, kind, session, message, created_at, read_at.
 type NotificationRow = (i64, String, Option<i64>, String, i64, Option<i64>);
 
-/// Internal result of one attempt: `Retry` restarts the transaction.
-pub(crate) enum Attempt<T> {
-    Done(T),
-    Retry,
-}
+pub(crate) use crate::seats::Attempt;
 
 pub(crate) const MAX_ATTEMPTS: u32 = 20;
-
-/// Keeping an agenda (or waiting) makes one an attendee of the conference.
-const ENROL_ATTENDEE: &str = "INSERT INTO conference_members (conference_id, user_id, role) \
-     VALUES ($1, $2, 'attendee') ON CONFLICT DO NOTHING";
-
-/// Frees one seat; a seat kept above a lowered capacity is given up first.
-pub(crate) const RELEASE_SEAT: &str = "UPDATE sessions SET reserved = reserved - 1, \
-     kept_over = CASE WHEN kept_over > 0 THEN kept_over - 1 ELSE 0 END WHERE id = $1";
 
 pub(crate) fn retryable(e: &sqlx::Error) -> bool {
     match e {
@@ -169,307 +156,72 @@ pub(crate) fn write_sql(backend: Backend) -> (&'static str, &'static str) {
     }
 }
 
-/// The reserved sessions of `$user` in `$conference` as (session id, span), inside `$tx`.
-macro_rules! reserved_spans {
-    ($tx:expr, $conference:expr, $user:expr) => {{
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT a.session_id, s.starts_at, s.ends_at FROM agenda a JOIN sessions s ON s.id = a.session_id \
-             WHERE a.conference_id = $1 AND a.user_id = $2 AND a.state = 'reserved'",
-        )
-        .bind($conference)
-        .bind($user)
-        .fetch_all(&mut *$tx)
-        .await?;
-        let mut spans = Vec::with_capacity(rows.len());
-        for (id, starts, ends) in rows {
-            spans.push((id, span_of(starts, ends)?));
-        }
-        spans
-    }};
+/// The SQL that starts a write transaction, per backend (SQLite: take the write lock at
+/// once, so the transaction never fails half-way for want of it).
+pub(crate) fn begin_sql(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    }
 }
 
-/// The waitlist position of agenda row `$row` of session `$session`.
-macro_rules! position {
-    ($tx:expr, $session:expr, $row:expr) => {{
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM agenda WHERE session_id = $1 AND state = 'waitlisted' AND id <= $2",
-        )
-        .bind($session)
-        .bind($row)
-        .fetch_one(&mut *$tx)
-        .await?;
-        to_u32(n, "waitlist position")?
-    }};
-}
-
-/// Gives free seats of `$session` to waiting attendees in FIFO order, skipping those with
-/// an overlap; notifies each. Evaluates to the promotions made.
-macro_rules! promote {
-    ($tx:expr, $lock:expr, $conference:expr, $session:expr, $now:expr) => {{
-        let mut promoted: Vec<Promotion> = Vec::new();
+/// Runs `$change` (an engine function taking the transaction as a [`seats::SeatTx`]) in a
+/// write transaction of the store's pool, committing when `$commit` holds of its answer
+/// and rolling back otherwise; evaluates to the answer. On PostgreSQL a deadlock or
+/// serialisation failure is retried from the start.
+macro_rules! on_engine {
+    ($store:expr, |$tx:ident| $change:expr, $commit:expr) => {{
+        let begin = begin_sql($store.backend());
+        let mut attempts = 0;
         loop {
-            let (capacity, reserved, starts, ends, title): (Option<i64>, i64, i64, i64, String) =
-                sqlx::query_as("SELECT capacity, reserved, starts_at, ends_at, title FROM sessions WHERE id = $1")
-                    .bind($session)
-                    .fetch_one(&mut *$tx)
-                    .await?;
-            if capacity.is_some_and(|c| reserved >= c) {
-                break;
-            }
-            let span = span_of(starts, ends)?;
-            let waiting: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT id, user_id FROM agenda WHERE session_id = $1 AND state = 'waitlisted' ORDER BY id",
-            )
-            .bind($session)
-            .fetch_all(&mut *$tx)
-            .await?;
-            let mut chosen = None;
-            for (row, user) in waiting {
-                sqlx::query($lock).bind(user).fetch_optional(&mut *$tx).await?;
-                let theirs: Vec<TimeSpan> =
-                    reserved_spans!($tx, $conference, user).into_iter().map(|(_, s)| s).collect();
-                if promotion_candidate(&span, [theirs.as_slice()]).is_some() {
-                    chosen = Some((row, user));
-                    break;
+            attempts += 1;
+            let result: Result<_> = on_pool!($store, pool => async {
+                let mut t = pool.begin_with(begin).await?;
+                let answer = {
+                    let mut $tx = seats::sql::SqlxTx(&mut *t);
+                    $change.await?
+                };
+                if $commit(&answer) {
+                    t.commit().await?;
+                }
+                Ok(answer)
+            }.await);
+            match result {
+                Err(StoreError::Database(e)) if retryable(&e) && attempts < MAX_ATTEMPTS => continue,
+                other => {
+                    if matches!(&other, Ok(a) if $commit(a)) {
+                        $store.events_written();
+                    }
+                    break other;
                 }
             }
-            let Some((row, user)) = chosen else { break };
-            let took = sqlx::query(
-                "UPDATE sessions SET reserved = reserved + 1 WHERE id = $1 AND (capacity IS NULL OR reserved < capacity)",
-            )
-            .bind($session)
-            .execute(&mut *$tx)
-            .await?
-            .rows_affected();
-            if took == 0 {
-                break;
-            }
-            sqlx::query("UPDATE agenda SET state = 'reserved' WHERE id = $1")
-                .bind(row)
-                .execute(&mut *$tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, created_at) \
-                 VALUES ($1, $2, 'promoted', $3, $4, $5)",
-            )
-            .bind($conference)
-            .bind(user)
-            .bind($session)
-            .bind(format!("A seat freed up: you are now in \u{201c}{title}\u{201d}."))
-            .bind($now.timestamp())
-            .execute(&mut *$tx)
-            .await?;
-            promoted.push(Promotion { user: UserId::new(user), session: SessionId::new($session) });
         }
-        promoted
     }};
 }
-
-/// Whether an attempt changed the database (so its transaction is to be committed).
-pub(crate) fn attempt_changed(attempt: &Attempt<ReserveOutcome>) -> bool {
-    matches!(
-        attempt,
-        Attempt::Done(
-            ReserveOutcome::Reserved { already: false, .. }
-                | ReserveOutcome::Waitlisted { already: false, .. }
-        )
-    )
-}
-
-/// Defines `$name`, one reservation attempt on a connection of one backend inside a write
-/// transaction the caller began (and commits only when [`attempt_changed`]). Refusals may
-/// leave changes behind (a dropped `replace` before a conflict): the caller rolls back.
-macro_rules! reserve_on {
-    ($name:ident, $conn:ty, $backend:expr) => {
-        pub(crate) async fn $name(tx: &mut $conn, req: &ReserveRequest<'_>) -> Result<Attempt<ReserveOutcome>> {
-            let (_, lock) = write_sql($backend);
-            // The session, the conference's grace period and the attendee's row for the
-            // session in one statement (this is the hot path of a keynote rush). On
-            // PostgreSQL the attendee and the session row are locked for the whole
-            // transaction: the attendee against two devices passing the overlap check at
-            // once, the session so that joins of one waitlist are serialised (the id order is
-            // the commit order and the position answered is final). SQLite's
-            // `BEGIN IMMEDIATE` serialises all writers already.
-            const TARGET: &str = "SELECT s.starts_at, s.ends_at, s.kind, s.capacity, s.reserved, \
-                 c.agenda_grace_minutes, a.id, a.state FROM sessions s \
-                 JOIN conferences c ON c.id = s.conference_id \
-                 LEFT JOIN agenda a ON a.session_id = s.id AND a.user_id = $3 \
-                 WHERE s.id = $1 AND s.conference_id = $2";
-            let target_sql = match $backend {
-                Backend::Sqlite => TARGET,
-                Backend::Postgres => concat!(
-                    "SELECT s.starts_at, s.ends_at, s.kind, s.capacity, s.reserved, ",
-                    "c.agenda_grace_minutes, a.id, a.state FROM sessions s ",
-                    "JOIN conferences c ON c.id = s.conference_id ",
-                    "LEFT JOIN agenda a ON a.session_id = s.id AND a.user_id = $3 ",
-                    "WHERE s.id = $1 AND s.conference_id = $2 FOR UPDATE OF s"
-                ),
-            };
-            let conference = req.conference.get();
-            let user = req.user.get();
-            let session = req.session.get();
-            if matches!($backend, Backend::Postgres) {
-                sqlx::query(lock).bind(user).fetch_optional(&mut *tx).await?;
-            }
-            #[allow(clippy::type_complexity)]
-            let target: Option<(i64, i64, String, Option<i64>, i64, i64, Option<i64>, Option<String>)> =
-                sqlx::query_as(target_sql)
-                    .bind(session)
-                    .bind(conference)
-                    .bind(user)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some((starts, ends, kind, capacity, reserved, grace, row, state)) = target else {
-                return Ok(Attempt::Done(ReserveOutcome::NoSuchSession));
-            };
-            let grace = u32::try_from(grace).unwrap_or(0);
-            if kind == "break" {
-                return Ok(Attempt::Done(ReserveOutcome::NotReservable));
-            }
-            let span = span_of(starts, ends)?;
-            match row.zip(state) {
-                Some((_, state)) if state == "reserved" => {
-                    let seats = seats_of_row(capacity, reserved)?;
-                    return Ok(Attempt::Done(ReserveOutcome::Reserved { seats, already: true, promoted: vec![] }));
-                }
-                Some((row, _)) => {
-                    let position = position!(tx, session, row);
-                    return Ok(Attempt::Done(ReserveOutcome::Waitlisted { position, already: true }));
-                }
-                None => {}
-            }
-            if !open_for_changes(&span, req.now, grace) {
-                return Ok(Attempt::Done(ReserveOutcome::Closed(req.session)));
-            }
-            if capacity.is_some_and(|c| reserved >= c) {
-                if !req.waitlist {
-                    return Ok(Attempt::Done(ReserveOutcome::Full));
-                }
-                sqlx::query(ENROL_ATTENDEE)
-                    .bind(conference)
-                    .bind(user)
-                    .execute(&mut *tx)
-                    .await?;
-                let row: i64 = sqlx::query_scalar(
-                    "INSERT INTO agenda (conference_id, user_id, session_id, state, created_at) \
-                     VALUES ($1, $2, $3, 'waitlisted', $4) RETURNING id",
-                )
-                .bind(conference)
-                .bind(user)
-                .bind(session)
-                .bind(req.now.timestamp())
-                .fetch_one(&mut *tx)
-                .await?;
-                let position = position!(tx, session, row);
-                                return Ok(Attempt::Done(ReserveOutcome::Waitlisted { position, already: false }));
-            }
-            // Drop the sessions to replace (still in this transaction).
-            let mut dropped: Vec<i64> = Vec::new();
-            for r in req.replace.iter().map(|r| r.get()).filter(|r| *r != session) {
-                let held: Option<(i64, i64, i64)> = sqlx::query_as(
-                    "SELECT a.id, s.starts_at, s.ends_at FROM agenda a JOIN sessions s ON s.id = a.session_id \
-                     WHERE a.user_id = $1 AND a.session_id = $2 AND a.conference_id = $3 AND a.state = 'reserved'",
-                )
-                .bind(user)
-                .bind(r)
-                .bind(conference)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some((row, s, e)) = held else {
-                    return Ok(Attempt::Done(ReserveOutcome::NotReserved(SessionId::new(r))));
-                };
-                if !open_for_changes(&span_of(s, e)?, req.now, grace) {
-                    return Ok(Attempt::Done(ReserveOutcome::Closed(SessionId::new(r))));
-                }
-                sqlx::query("DELETE FROM agenda WHERE id = $1").bind(row).execute(&mut *tx).await?;
-                sqlx::query(RELEASE_SEAT)
-                    .bind(r)
-                    .execute(&mut *tx)
-                    .await?;
-                dropped.push(r);
-            }
-            let mine = reserved_spans!(tx, conference, user);
-            let clashes = conflicts(&span, mine.iter().map(|(id, s)| (SessionId::new(*id), s)));
-            if !clashes.is_empty() {
-                return Ok(Attempt::Done(ReserveOutcome::Conflict(clashes)));
-            }
-            let took: Option<(Option<i64>, i64)> = sqlx::query_as(
-                "UPDATE sessions SET reserved = reserved + 1 WHERE id = $1 AND (capacity IS NULL OR reserved < capacity) \
-                 RETURNING capacity, reserved",
-            )
-            .bind(session)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((capacity, reserved)) = took else {
-                // Another transaction took the last seat since we looked: start again.
-                return Ok(Attempt::Retry);
-            };
-            sqlx::query(ENROL_ATTENDEE)
-            .bind(conference)
-            .bind(user)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO agenda (conference_id, user_id, session_id, state, created_at) \
-                 VALUES ($1, $2, $3, 'reserved', $4)",
-            )
-            .bind(conference)
-            .bind(user)
-            .bind(session)
-            .bind(req.now.timestamp())
-            .execute(&mut *tx)
-            .await?;
-            let mut promoted = Vec::new();
-            for r in dropped {
-                promoted.extend(promote!(tx, lock, conference, r, req.now));
-            }
-            let seats = seats_of_row(capacity, reserved)?;
-            Ok(Attempt::Done(ReserveOutcome::Reserved { seats, already: false, promoted }))
-        }
-    };
-}
-
-reserve_on!(reserve_on_sqlite, sqlx::SqliteConnection, Backend::Sqlite);
-reserve_on!(reserve_on_postgres, sqlx::PgConnection, Backend::Postgres);
 
 impl Store {
     /// Puts a session in an attendee's agenda, or on its waitlist, or says why not. See
     /// [`ReserveOutcome`]; anything but `Reserved` and `Waitlisted` changed nothing.
     pub async fn reserve(&self, req: &ReserveRequest<'_>) -> Result<ReserveOutcome> {
+        let req = seats::Reserve {
+            conference: req.conference,
+            user: req.user,
+            session: req.session,
+            replace: req.replace.to_vec(),
+            waitlist: req.waitlist,
+            now: req.now,
+        };
+        if let Some(writer) = &self.writer {
+            return writer.reserve(req).await;
+        }
         for _ in 0..MAX_ATTEMPTS {
-            match self.reserve_once(req).await {
-                Ok(Attempt::Done(outcome)) => return Ok(outcome),
-                Ok(Attempt::Retry) => continue,
-                Err(StoreError::Database(e)) if retryable(&e) => continue,
-                Err(e) => return Err(e),
+            let attempt = on_engine!(self, |tx| seats::reserve(&mut tx, &req), seats::changed)?;
+            if let Attempt::Done(outcome) = attempt {
+                return Ok(outcome);
             }
         }
         // Lost the race for the last seat every time: the session is full.
         Ok(ReserveOutcome::Full)
-    }
-
-    async fn reserve_once(&self, req: &ReserveRequest<'_>) -> Result<Attempt<ReserveOutcome>> {
-        match &self.pool {
-            crate::Pool::Sqlite(pool) => match &self.writer {
-                Some(writer) => writer.reserve(req).await.map(Attempt::Done),
-                None => {
-                    let mut tx = pool.begin_with(write_sql(Backend::Sqlite).0).await?;
-                    let attempt = reserve_on_sqlite(&mut tx, req).await?;
-                    if attempt_changed(&attempt) {
-                        tx.commit().await?;
-                    }
-                    Ok(attempt)
-                }
-            },
-            crate::Pool::Postgres(pool) => {
-                let mut tx = pool.begin_with(write_sql(Backend::Postgres).0).await?;
-                let attempt = reserve_on_postgres(&mut tx, req).await?;
-                if attempt_changed(&attempt) {
-                    tx.commit().await?;
-                }
-                Ok(attempt)
-            }
-        }
     }
 
     /// Sets a session's capacity (`None`: back to the room's). Raising it promotes waiting
@@ -483,56 +235,15 @@ impl Store {
         capacity: Option<hallway_domain::Capacity>,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<Promotion>>> {
-        for _ in 0..MAX_ATTEMPTS {
-            match self
-                .set_capacity_once(conference, session, capacity, now)
-                .await
-            {
-                Err(StoreError::Database(e)) if retryable(&e) => continue,
-                other => return other,
-            }
+        let wanted = capacity.map(|c| c.get());
+        if let Some(writer) = &self.writer {
+            return writer.set_capacity(conference, session, wanted, now).await;
         }
-        Err(StoreError::Conflict(
-            "the session is too busy right now; try again".to_owned(),
-        ))
-    }
-
-    async fn set_capacity_once(
-        &self,
-        conference: ConferenceId,
-        session: SessionId,
-        capacity: Option<hallway_domain::Capacity>,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Vec<Promotion>>> {
-        let (begin, lock) = write_sql(self.backend());
-        let (conference, session) = (conference.get(), session.get());
-        let wanted = capacity.map(|c| i64::from(c.get()));
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_with(begin).await?;
-            let row: Option<(String, Option<i64>, i64)> = sqlx::query_as(
-                "SELECT s.kind, r.capacity, s.reserved FROM sessions s JOIN rooms r ON r.id = s.room_id \
-                 WHERE s.id = $1 AND s.conference_id = $2",
-            )
-            .bind(session)
-            .bind(conference)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((kind, room_capacity, reserved)) = row else {
-                return Ok(None);
-            };
-            let effective = if kind == "break" { None } else { wanted.or(room_capacity) };
-            let kept_over = effective.map(|c| (reserved - c).max(0)).unwrap_or(0);
-            sqlx::query("UPDATE sessions SET capacity_override = $1, capacity = $2, kept_over = $3 WHERE id = $4")
-                .bind(wanted)
-                .bind(effective)
-                .bind(kept_over)
-                .bind(session)
-                .execute(&mut *tx)
-                .await?;
-            let promoted = promote!(tx, lock, conference, session, now);
-            tx.commit().await?;
-            Ok(Some(promoted))
-        })
+        on_engine!(
+            self,
+            |tx| seats::set_capacity(&mut tx, conference, session, wanted, now),
+            |a: &Option<Vec<Promotion>>| a.is_some()
+        )
     }
 
     /// Takes a session out of an attendee's agenda (or off its waitlist); a freed seat goes
@@ -544,64 +255,14 @@ impl Store {
         session: SessionId,
         now: DateTime<Utc>,
     ) -> Result<CancelOutcome> {
-        for _ in 0..MAX_ATTEMPTS {
-            match self.cancel_once(conference, user, session, now).await {
-                Err(StoreError::Database(e)) if retryable(&e) => continue,
-                other => return other,
-            }
+        if let Some(writer) = &self.writer {
+            return writer.cancel(conference, user, session, now).await;
         }
-        Err(StoreError::Conflict(
-            "the agenda is too busy right now; try again".to_owned(),
-        ))
-    }
-
-    async fn cancel_once(
-        &self,
-        conference: ConferenceId,
-        user: UserId,
-        session: SessionId,
-        now: DateTime<Utc>,
-    ) -> Result<CancelOutcome> {
-        let (begin, lock) = write_sql(self.backend());
-        let (conference, user, session) = (conference.get(), user.get(), session.get());
-        on_pool!(self, pool => {
-            let mut tx = pool.begin_with(begin).await?;
-            sqlx::query(lock).bind(user).fetch_optional(&mut *tx).await?;
-            let target: Option<(i64, i64, i64)> = sqlx::query_as(
-                "SELECT s.starts_at, s.ends_at, c.agenda_grace_minutes FROM sessions s \
-                 JOIN conferences c ON c.id = s.conference_id WHERE s.id = $1 AND s.conference_id = $2",
-            )
-            .bind(session)
-            .bind(conference)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((starts, ends, grace)) = target else {
-                return Ok(CancelOutcome::NoSuchSession);
-            };
-            let row: Option<(i64, String)> =
-                sqlx::query_as("SELECT id, state FROM agenda WHERE user_id = $1 AND session_id = $2")
-                    .bind(user)
-                    .bind(session)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let Some((row, state)) = row else {
-                return Ok(CancelOutcome::NotInAgenda);
-            };
-            if !open_for_changes(&span_of(starts, ends)?, now, u32::try_from(grace).unwrap_or(0)) {
-                return Ok(CancelOutcome::Closed);
-            }
-            sqlx::query("DELETE FROM agenda WHERE id = $1").bind(row).execute(&mut *tx).await?;
-            let mut promoted = Vec::new();
-            if state == "reserved" {
-                sqlx::query(RELEASE_SEAT)
-                    .bind(session)
-                    .execute(&mut *tx)
-                    .await?;
-                promoted = promote!(tx, lock, conference, session, now);
-            }
-            tx.commit().await?;
-            Ok(CancelOutcome::Cancelled(promoted))
-        })
+        on_engine!(
+            self,
+            |tx| seats::cancel(&mut tx, conference, user, session, now),
+            |a: &CancelOutcome| matches!(a, CancelOutcome::Cancelled(_))
+        )
     }
 
     /// An attendee's agenda in a conference.

@@ -1,25 +1,23 @@
-//! Messages between the instances of one deployment, carried by PostgreSQL's LISTEN/NOTIFY:
-//! what one `hallway serve` process publishes reaches every process listening on the same
-//! database, itself included. The store moves opaque text; what it means (seat counts,
-//! promotions, reminders) is the web crate's business.
+//! The wake-up between the instances of one deployment: PostgreSQL's LISTEN/NOTIFY on
+//! [`CHANNEL`], which a trigger on the outbox (`events`) sends when a transaction that wrote
+//! events commits. It carries no data: the outbox table is the record ([`crate::outbox`]),
+//! and a listener reads it when woken. A notification may be lost with a dropped
+//! connection; the listener then hears [`FeedItem::Reconnected`] and reads the table anyway.
 //!
 //! SQLite has one process by construction, so it has no feed: [`Store::listen`] answers
-//! `None` and [`Store::notify`] does nothing.
+//! `None` (the process's own dispatcher is woken by [`Store::events_committed`]).
 
 use sqlx::postgres::PgListener;
 
-use crate::{Pool, Result, Store, StoreError};
+use crate::{Pool, Result, Store};
 
-/// The channel every instance listens on.
-pub const CHANNEL: &str = "hallway_live";
-
-/// The largest payload PostgreSQL carries in one notification (8,000 bytes, less a margin).
-pub const MAX_PAYLOAD: usize = 7_900;
+/// The channel every instance listens on (the outbox trigger of migration 0010 sends on it).
+pub const CHANNEL: &str = "hallway_events";
 
 /// What the feed gives next.
 #[derive(Debug)]
 pub enum FeedItem {
-    /// A message some instance published.
+    /// Some instance committed events (the payload is empty).
     Message(String),
     /// The connection was lost and is back: messages sent meanwhile are gone, so whatever
     /// listeners show should be reloaded.
@@ -61,33 +59,6 @@ impl Store {
                 Ok(Some(EventFeed { listener }))
             }
         }
-    }
-
-    /// Publishes `payloads` on [`CHANNEL`], in order, in one round trip; nothing on SQLite.
-    /// A payload over [`MAX_PAYLOAD`] bytes is refused (PostgreSQL would refuse the batch).
-    pub async fn notify(&self, payloads: &[String]) -> Result<()> {
-        let Pool::Postgres(pool) = &self.pool else {
-            return Ok(());
-        };
-        if payloads.is_empty() {
-            return Ok(());
-        }
-        if let Some(big) = payloads.iter().find(|p| p.len() > MAX_PAYLOAD) {
-            return Err(StoreError::Conflict(format!(
-                "a live event of {} bytes is over the {MAX_PAYLOAD}-byte limit",
-                big.len()
-            )));
-        }
-        // `unnest … WITH ORDINALITY` keeps the order; one statement is one transaction, and
-        // PostgreSQL delivers its notifications in the order they were sent.
-        sqlx::query(
-            "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, n) ORDER BY n",
-        )
-        .bind(CHANNEL)
-        .bind(payloads)
-        .execute(pool)
-        .await?;
-        Ok(())
     }
 }
 

@@ -13,6 +13,7 @@ mod agenda;
 mod directory;
 pub mod events;
 mod maintenance;
+mod outbox;
 #[macro_use]
 mod points;
 mod feedback;
@@ -23,6 +24,7 @@ mod program;
 mod organize;
 mod reminders;
 mod schedule;
+mod seats;
 mod url;
 mod venue;
 mod writer;
@@ -45,6 +47,7 @@ pub use maintenance::{
 };
 pub use networking::{Card, CardSecrets, CardUpdate, Contact, ExchangeOutcome, Target};
 pub use organize::{AuditEntry, Invitation, Member};
+pub use outbox::StoredEvent;
 pub use people::NewAttendee;
 pub use points::{LeaderRow, LedgerEntry};
 pub use program::{ConferenceDetail, SharedProgram};
@@ -112,6 +115,9 @@ pub struct Store {
     token_accounts: Arc<Recent<String, accounts::Account>>,
     /// Ids of published conferences looked up lately, by slug (see [`Recent`]).
     conference_ids: Arc<Recent<String, hallway_domain::ConferenceId>>,
+    /// Wakes this process's event dispatcher after a commit that wrote events
+    /// ([`outbox`]); shared with the writer thread.
+    events_wake: Arc<tokio::sync::Notify>,
 }
 
 /// How long an answer kept in a [`Recent`] is used before the database is asked again.
@@ -216,6 +222,7 @@ impl Store {
             writer: None,
             token_accounts: Arc::default(),
             conference_ids: Arc::default(),
+            events_wake: Arc::default(),
         }
     }
 }
@@ -260,17 +267,16 @@ impl Store {
                 sqlx::migrate!("migrations/sqlite").run(&pool).await?;
                 // An in-memory database exists only inside the pool's connections: its
                 // reservations go through the pool instead of the writer.
+                let store = Self::over(Pool::Sqlite(pool));
                 let writer = match url.sqlite_path() {
                     Some(_) => Some(Arc::new(writer::Writer::open(
                         connect.get_filename(),
                         options.busy_timeout,
+                        Arc::clone(&store.events_wake),
                     )?)),
                     None => None,
                 };
-                return Ok(Self {
-                    writer,
-                    ..Self::over(Pool::Sqlite(pool))
-                });
+                return Ok(Self { writer, ..store });
             }
             Backend::Postgres => {
                 let connect = PgConnectOptions::from_str(url.expose())?;

@@ -9,10 +9,10 @@ use hallway_domain::editor::Draft;
 use hallway_domain::program::{ConferenceInfo, SpeakerInfo};
 use hallway_domain::{Capacity, Colour, ConferenceId, Program, RoomId, SpeakerId, TrackId, UserId};
 
-use hallway_domain::agenda::promotion_candidate;
-use hallway_domain::{SessionId, TimeSpan};
+use hallway_domain::SessionId;
 
-use crate::agenda::{retryable, span_of, write_sql};
+use crate::agenda::{retryable, write_sql};
+use crate::seats::{self, sql::SqlxTx};
 use crate::{
     Promotion, Result, Store, StoreError, conflict_on_unique, from_json, on_pool, to_json,
 };
@@ -238,10 +238,11 @@ impl Store {
         note: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<Promotion>>> {
-        let (begin, lock) = write_sql(self.backend());
+        let (begin, _) = write_sql(self.backend());
         let (conference, room) = (conference.get(), room.get());
-        let capacity = capacity.map(|c| i64::from(c.get()));
-        on_pool!(self, pool => {
+        let effective = capacity.map(|c| c.get());
+        let capacity = effective.map(i64::from);
+        let promotions = on_pool!(self, pool => {
             let mut tx = pool.begin_with(begin).await?;
             let changed = sqlx::query("UPDATE rooms SET name = $1, capacity = $2, note = $3 WHERE id = $4 AND conference_id = $5")
                 .bind(name)
@@ -264,19 +265,15 @@ impl Store {
             .await?;
             let mut promotions = Vec::new();
             for session in sessions {
-                sqlx::query(
-                    "UPDATE sessions SET capacity = $1, \
-                     kept_over = CASE WHEN $1 IS NULL OR reserved <= $1 THEN 0 ELSE reserved - $1 END WHERE id = $2",
-                )
-                .bind(capacity)
-                .bind(session)
-                .execute(&mut *tx)
-                .await?;
-                promotions.extend(promote!(tx, lock, conference, session, now));
+                promotions.extend(
+                    seats::follow_capacity(&mut SqlxTx(&mut *tx), ConferenceId::new(conference), SessionId::new(session), effective, now).await?,
+                );
             }
             tx.commit().await?;
-            Ok(Some(promotions))
-        })
+            promotions
+        });
+        self.events_written();
+        Ok(Some(promotions))
     }
 
     /// Deletes a room no session uses. Answers false when there is no such room; fails with

@@ -3,8 +3,10 @@
 //! (DESIGN.md, invariant 4).
 
 use chrono::{DateTime, Utc};
+use hallway_domain::events::{Event, Outgoing};
 use hallway_domain::{ConferenceId, SessionId, UserId};
 
+use crate::outbox::emit_in;
 use crate::{Result, Store, StoreError, on_pool};
 
 /// A reminder claimed for delivery.
@@ -162,6 +164,13 @@ impl Store {
                 .bind(now_s)
                 .execute(&mut *tx)
                 .await?;
+                let starts_at = DateTime::from_timestamp(starts, 0).unwrap_or_default();
+                let event = Outgoing::to(
+                    ConferenceId::new(conference),
+                    UserId::new(user),
+                    Event::Reminder { session: SessionId::new(session), starts_at },
+                );
+                emit_in!(tx, [&event], now);
                 tx.commit().await?;
                 claimed.push(Reminder {
                     conference: ConferenceId::new(conference),
@@ -173,6 +182,9 @@ impl Store {
             }
             claimed
         });
+        if !claimed.is_empty() {
+            self.events_written();
+        }
         Ok(claimed)
     }
 

@@ -12,12 +12,13 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use hallway_domain::agenda::{conflicts, promotion_candidate};
+use hallway_domain::agenda::conflicts;
 use hallway_domain::changes::{Change, ChangeEntry, StoredProgram, diff};
 use hallway_domain::program::SessionDraft;
 use hallway_domain::{ConferenceId, Guid, Program, SessionId, Slug, TimeSpan, TimeZone, UserId};
 
-use crate::agenda::{Attempt, MAX_ATTEMPTS, RELEASE_SEAT, retryable, span_of, write_sql};
+use crate::agenda::{Attempt, MAX_ATTEMPTS, retryable, span_of, write_sql};
+use crate::seats::{self, SeatTx, sql::SqlxTx};
 use crate::{Promotion, Result, Store, StoreError, from_json, on_pool, to_json};
 
 /// One released version of a conference's schedule.
@@ -264,7 +265,10 @@ impl Store {
                 .merge_once(&old, program, changes, expected, label, source, now)
                 .await
             {
-                Ok(Attempt::Done(report)) => return Ok(report),
+                Ok(Attempt::Done(report)) => {
+                    self.events_written();
+                    return Ok(report);
+                }
                 Ok(Attempt::Retry) => continue,
                 Err(StoreError::Database(e)) if retryable(&e) => continue,
                 Err(e) => return Err(e),
@@ -478,13 +482,11 @@ impl Store {
                 let info = &d.info;
                 let effective = info
                     .effective_capacity(program.rooms()[d.room].capacity)
-                    .map(|c| i64::from(c.get()));
+                    .map(|c| c.get());
                 sqlx::query(
                     "UPDATE sessions SET room_id = $1, track_id = $2, title = $3, kind = $4, starts_at = $5, \
-                     ends_at = $6, capacity_override = $7, capacity = $8, \
-                     kept_over = CASE WHEN $8 IS NULL OR reserved <= $8 THEN 0 ELSE reserved - $8 END, \
-                     abstract = $9, language = $10, links = $11, guid = $12, subtitle = $13, \
-                     description = $14, url = $15, label = $17 WHERE id = $16",
+                     ends_at = $6, abstract = $7, language = $8, links = $9, guid = $10, subtitle = $11, \
+                     description = $12, url = $13, label = $15 WHERE id = $14",
                 )
                 .bind(room_ids[d.room])
                 .bind(d.track.map(|t| track_ids[t]))
@@ -492,8 +494,6 @@ impl Store {
                 .bind(info.kind.as_str())
                 .bind(info.span.start().timestamp())
                 .bind(info.span.end().timestamp())
-                .bind(info.capacity_override.map(|c| i64::from(c.get())))
-                .bind(effective)
                 .bind(&info.abstract_text)
                 .bind(&info.language)
                 .bind(to_json(&info.links))
@@ -505,6 +505,7 @@ impl Store {
                 .bind(&info.label)
                 .execute(&mut *tx)
                 .await?;
+                seats::store_capacity(&mut SqlxTx(&mut *tx), *id, info.capacity_override.map(|c| c.get()), effective).await?;
                 let speakers: Vec<i64> = d.speakers.iter().map(|p| speaker_ids[*p]).collect();
                 link_speakers!(tx, conference, id.get(), &speakers);
                 recheck.push(id.get());
@@ -550,17 +551,19 @@ impl Store {
                 .await?;
                 for user in holders {
                     sqlx::query(lock).bind(user).fetch_optional(&mut *tx).await?;
-                    let others: Vec<(i64, TimeSpan)> = reserved_spans!(tx, conference, user)
+                    let others: Vec<(SessionId, TimeSpan)> = SqlxTx(&mut *tx)
+                        .reserved_spans(ConferenceId::new(conference), UserId::new(user))
+                        .await?
                         .into_iter()
-                        .filter(|(id, _)| id != session)
+                        .filter(|(id, _)| id.get() != *session)
                         .collect();
                     let clash = conflicts(&span, others.iter().map(|(id, s)| (*id, s)));
                     let Some(&other_id) = clash.first() else { continue };
                     let other: String = sqlx::query_scalar("SELECT title FROM sessions WHERE id = $1")
-                        .bind(other_id).fetch_one(&mut *tx).await?;
+                        .bind(other_id.get()).fetch_one(&mut *tx).await?;
                     sqlx::query("DELETE FROM agenda WHERE session_id = $1 AND user_id = $2")
                         .bind(*session).bind(user).execute(&mut *tx).await?;
-                    sqlx::query(RELEASE_SEAT).bind(*session).execute(&mut *tx).await?;
+                    SqlxTx(&mut *tx).release_seat(SessionId::new(*session)).await?;
                     sqlx::query(notify)
                         .bind(conference).bind(user).bind("dropped").bind(*session)
                         .bind(format!(
@@ -583,7 +586,9 @@ impl Store {
             // Freed or added seats go to the waitlist.
             let mut promotions = Vec::new();
             for session in recheck {
-                promotions.extend(promote!(tx, lock, conference, session, now));
+                promotions.extend(
+                    seats::promote(&mut SqlxTx(&mut *tx), ConferenceId::new(conference), SessionId::new(session), now).await?,
+                );
             }
 
             // What the new version no longer uses.

@@ -17,11 +17,13 @@
 //! and the server's minute tick call.
 
 use chrono::{DateTime, Utc};
+use hallway_domain::events::{Event, Outgoing};
 use hallway_domain::points::Action;
 use hallway_domain::venue::{self, Audience, Direction, DoorReason, Entry, Machine, VenueSettings};
 use hallway_domain::{ConferenceId, RoomId, SessionId, SessionKind, UserId};
 
 use crate::agenda::{MAX_ATTEMPTS, retryable, span_of, write_sql};
+use crate::outbox::emit_in;
 use crate::points::SETTINGS_SQL;
 use crate::{Result, Store, StoreError, Target, on_pool};
 
@@ -144,6 +146,14 @@ type PresenceRow = (i64, String, Option<i64>, Option<i64>, Option<i64>);
 
 /// room, session, starts, ends.
 type SpanRow = (i64, i64, i64, i64);
+
+/// The people in a room now: an announcement to the room reaches them.
+const ROOM_AUDIENCE: &str =
+    "SELECT user_id FROM room_checkins WHERE conference_id = $1 AND room_id = $2 ORDER BY 1";
+
+/// A session's attendees (a reserved seat or a check-in): an announcement to it reaches them.
+const SESSION_AUDIENCE: &str = "SELECT user_id FROM agenda WHERE conference_id = $1 AND session_id = $2 AND state = 'reserved' \
+     UNION SELECT user_id FROM attendance WHERE conference_id = $1 AND session_id = $2 ORDER BY 1";
 
 /// id, text, audience, room, session, posted at.
 type AnnouncementRow = (i64, String, String, Option<i64>, Option<i64>, i64);
@@ -276,6 +286,7 @@ impl Store {
             .bind(now.timestamp())
             .fetch_one(&mut *tx)
             .await?;
+            let stored = occupancy;
             let open = i64::from(settings.doors_open_minutes) * 60;
             let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
                 "SELECT id, starts_at, ends_at, reserved FROM sessions \
@@ -315,6 +326,10 @@ impl Store {
             let found: Option<(i64, String)> =
                 sqlx::query_as(badge_sql).bind(c).bind(&key).fetch_optional(&mut *tx).await?;
             let Some((user, name)) = found else {
+                if occupancy != stored {
+                    let event = Outgoing::everyone(scan.conference, Event::Occupancy { room: scan.room, occupancy: count(occupancy), capacity });
+                    emit_in!(tx, [&event], now);
+                }
                 tx.commit().await?;
                 return Ok(Some(DoorOutcome {
                     reason: DoorReason::UnknownBadge,
@@ -446,6 +461,10 @@ impl Store {
                     reason
                 }
             };
+            if occupancy != stored {
+                let event = Outgoing::everyone(scan.conference, Event::Occupancy { room: scan.room, occupancy: count(occupancy), capacity });
+                emit_in!(tx, [&event], now);
+            }
             tx.commit().await?;
             DoorOutcome {
                 reason,
@@ -457,6 +476,7 @@ impl Store {
                 points,
             }
         });
+        self.events_written();
         Ok(Some(outcome))
     }
 
@@ -895,7 +915,9 @@ impl Store {
             .collect())
     }
 
-    /// Posts an announcement; `None` when its room or session is not the conference's.
+    /// Posts an announcement and, in the same transaction, its event for each person of its
+    /// audience (one for everybody when it is for everyone); `None` when its room or session
+    /// is not the conference's.
     pub async fn post_announcement(
         &self,
         conference: ConferenceId,
@@ -911,6 +933,7 @@ impl Store {
             Audience::Session(s) => ("session", None, Some(s.get())),
         };
         let id: Option<i64> = on_pool!(self, pool => {
+            let mut tx = pool.begin_with(write_sql(self.backend()).0).await?;
             let known: i64 = sqlx::query_scalar(
                 "SELECT CASE WHEN $2 IS NULL THEN 1 ELSE (SELECT COUNT(*) FROM rooms WHERE conference_id = $1 AND id = $2) END \
                  * CASE WHEN $3 IS NULL THEN 1 ELSE (SELECT COUNT(*) FROM sessions WHERE conference_id = $1 AND id = $3) END",
@@ -918,28 +941,40 @@ impl Store {
             .bind(c)
             .bind(room)
             .bind(session)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await?;
             if known == 0 {
                 None
             } else {
-                Some(
-                    sqlx::query_scalar(
-                        "INSERT INTO announcements (conference_id, author_id, text, audience, room_id, session_id, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-                    )
-                    .bind(c)
-                    .bind(author.get())
-                    .bind(text)
-                    .bind(kind)
-                    .bind(room)
-                    .bind(session)
-                    .bind(now.timestamp())
-                    .fetch_one(pool)
-                    .await?,
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO announcements (conference_id, author_id, text, audience, room_id, session_id, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
+                .bind(c)
+                .bind(author.get())
+                .bind(text)
+                .bind(kind)
+                .bind(room)
+                .bind(session)
+                .bind(now.timestamp())
+                .fetch_one(&mut *tx)
+                .await?;
+                let event = Event::Announcement { id, text: text.to_owned(), audience: audience.to_text() };
+                let people: Option<Vec<i64>> = match audience {
+                    Audience::Everyone => None,
+                    Audience::Room(r) => Some(sqlx::query_scalar(ROOM_AUDIENCE).bind(c).bind(r.get()).fetch_all(&mut *tx).await?),
+                    Audience::Session(s) => Some(sqlx::query_scalar(SESSION_AUDIENCE).bind(c).bind(s.get()).fetch_all(&mut *tx).await?),
+                };
+                let events: Vec<Outgoing> = match people {
+                    None => vec![Outgoing::everyone(conference, event)],
+                    Some(people) => people.into_iter().map(|u| Outgoing::to(conference, UserId::new(u), event.clone())).collect(),
+                };
+                emit_in!(tx, &events, now);
+                tx.commit().await?;
+                Some(id)
             }
         });
+        self.events_written();
         Ok(id.map(|id| Announcement {
             id,
             text: text.to_owned(),
@@ -993,19 +1028,14 @@ impl Store {
         let ids: Vec<i64> = match audience {
             Audience::Everyone => return Ok(None),
             Audience::Room(r) => on_pool!(self, pool => {
-                sqlx::query_scalar(
-                    "SELECT user_id FROM room_checkins WHERE conference_id = $1 AND room_id = $2 ORDER BY 1",
-                )
+                sqlx::query_scalar(ROOM_AUDIENCE)
                 .bind(c)
                 .bind(r.get())
                 .fetch_all(pool)
                 .await?
             }),
             Audience::Session(s) => on_pool!(self, pool => {
-                sqlx::query_scalar(
-                    "SELECT user_id FROM agenda WHERE conference_id = $1 AND session_id = $2 AND state = 'reserved' \
-                     UNION SELECT user_id FROM attendance WHERE conference_id = $1 AND session_id = $2 ORDER BY 1",
-                )
+                sqlx::query_scalar(SESSION_AUDIENCE)
                 .bind(c)
                 .bind(s.get())
                 .fetch_all(pool)

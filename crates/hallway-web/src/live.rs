@@ -1,93 +1,70 @@
-//! Live events: seat counts, waitlist promotions and reminders, pushed to browsers and API
-//! clients over Server-Sent Events (`GET /api/v1/conferences/{slug}/live`), and the reminder
-//! scheduler that claims due reminders and publishes them.
+//! Live events: seat counts, waitlist promotions, reminders, door counts and announcements,
+//! pushed to browsers and API clients over Server-Sent Events
+//! (`GET /api/v1/conferences/{slug}/live`), and the minute tick that claims due reminders.
 //!
-//! Within one instance a broadcast channel carries the events. When the database is
-//! PostgreSQL several instances may serve one deployment, so [`run_relay`] also sends every
-//! event through the database (LISTEN/NOTIFY, `hallway_store::events`) and hands what the
-//! other instances published to this instance's clients: an attendee connected to any
-//! instance sees every seat count, promotion and reminder once. Reminders are claimed in the
-//! database, so each is published by exactly one instance.
+//! Nothing is published from a request. Every change writes its events to the outbox in
+//! its own transaction (`hallway_store::outbox`); the [`Dispatcher`] of each instance reads
+//! what was committed, in order, words it once (here, where the words belong) and hands it to
+//! this instance's streams. It wakes when this process commits events and, on PostgreSQL,
+//! when any instance does (LISTEN/NOTIFY), and looks again every half second regardless, so
+//! a lost wake-up delays an event and never drops it.
+//!
+//! Every SSE event carries its outbox position as `id:`. A client that reconnects sends it
+//! back as `Last-Event-ID` (browsers do so by themselves; `?after=` does the same for a first
+//! connection) and first gets what it missed from the table. A stream that falls behind
+//! the in-process channel reads the table too; only a gap longer than what the outbox keeps
+//! is answered `resync` (reload what you show).
 
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
-use hallway_domain::{ConferenceId, SessionId, UserId};
-use hallway_store::Promotion;
-use hallway_store::events::FeedItem;
-use serde::{Deserialize, Serialize};
+use hallway_domain::events::{Cursor, Event as Change};
+use hallway_domain::{ConferenceId, UserId};
+use hallway_store::StoredEvent;
+use hallway_store::events::{EventFeed, FeedItem};
 use serde_json::json;
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{broadcast, watch};
 
 use crate::AppState;
 
-/// One event for the clients of a conference: for everybody (`to: None`) or one attendee.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// An event as this instance's streams send it: worded once, for everybody in `conference`
+/// (`to: None`) or one person.
+#[derive(Clone, Debug)]
 pub struct LiveEvent {
+    /// Its outbox position, the SSE `id:`.
+    pub cursor: Cursor,
     /// The conference it concerns.
     pub conference: ConferenceId,
     /// Only this attendee sees it, if set.
     pub to: Option<UserId>,
-    /// What happened; the SSE event name.
-    pub kind: LiveKind,
+    /// The SSE event name (the event's kind).
+    pub name: &'static str,
     /// The JSON payload.
-    pub data: serde_json::Value,
-}
-
-/// The kinds of live events, named as the SSE `event:` field names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LiveKind {
-    /// A session's seat count changed (for everybody).
-    Seats,
-    /// The attendee got a seat off the waitlist.
-    Promoted,
-    /// A reserved session starts soon.
-    Reminder,
-    /// A room's door count changed (for everybody; door pages and the dashboard show it).
-    Occupancy,
-    /// An organizer's announcement (for everybody, or each person of its audience).
-    Announcement,
-}
-
-impl LiveKind {
-    /// The SSE event name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Seats => "seats",
-            Self::Promoted => "promoted",
-            Self::Reminder => "reminder",
-            Self::Occupancy => "occupancy",
-            Self::Announcement => "announcement",
-        }
-    }
+    pub data: String,
 }
 
 /// What goes through the in-process channel.
 #[derive(Clone, Debug)]
 enum Delivery {
     Event(Arc<LiveEvent>),
-    /// Events may have been lost (the database connection of the relay dropped): every
-    /// client reloads what it shows.
-    Resync,
 }
 
-/// How this instance shares live events with others.
+/// How this instance hears of other instances' events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Sharing {
-    /// One instance (SQLite, or the relay is not running): events stay in this process.
+    /// One instance (SQLite, or the dispatcher is not running): events of this process.
     Local,
     /// Connecting to the database to listen.
     Connecting,
-    /// Listening: events of every instance reach this one's clients.
+    /// Listening: other instances' commits wake this one at once.
     Shared,
-    /// The listening connection was lost; events of other instances are missed until it
-    /// is back (clients are told to reload then).
+    /// The listening connection was lost; other instances' events still arrive, within
+    /// the half-second look, until it is back.
     Reconnecting,
 }
 
@@ -115,124 +92,59 @@ impl Sharing {
     }
 }
 
-/// How many events may wait to be sent to the other instances; past that they are dropped
-/// (counted in `hallway_live_relay_dropped_total`) rather than holding memory while the
-/// database is away.
-const OUTBOUND_QUEUE: usize = 16_384;
+/// Events read from the outbox in one statement, at most.
+const BATCH: u32 = 512;
 
-/// Events sent to the database in one statement, at most.
-const OUTBOUND_BATCH: usize = 256;
+/// Events a reconnecting stream gets from the table, at most; a longer gap is a `resync`.
+const REPLAY: u32 = 2_000;
 
-#[derive(Debug)]
-struct Shared {
-    /// Tells this instance's own messages apart when they come back from the database.
-    instance: u64,
-    outbound: OnceLock<mpsc::Sender<Arc<LiveEvent>>>,
-    sharing: AtomicU8,
-}
+/// How often the dispatcher looks at the outbox without being woken.
+const LOOK_EVERY: Duration = Duration::from_millis(500);
 
-/// What travels through the database: the event and the instance that published it.
-#[derive(Debug, Serialize, Deserialize)]
-struct Envelope {
-    #[serde(rename = "o")]
-    origin: u64,
-    #[serde(rename = "e")]
-    event: LiveEvent,
-}
+/// How long the outbox keeps events (a stream that reconnects later than that resyncs).
+pub const KEEP_EVENTS: chrono::TimeDelta = chrono::TimeDelta::hours(6);
 
 /// The event bus of this instance, and the signal that ends every stream on shutdown.
 #[derive(Clone, Debug)]
 pub struct Bus {
     events: broadcast::Sender<Delivery>,
     closing: watch::Sender<bool>,
-    shared: Arc<Shared>,
+    sharing: Arc<AtomicU8>,
+    /// The position of the last event the dispatcher handed out.
+    position: watch::Sender<Cursor>,
 }
 
 impl Default for Bus {
     fn default() -> Self {
-        let mut instance = [0u8; 8];
-        // Without an OS random source, the process id keeps instances apart well enough.
-        if getrandom::fill(&mut instance).is_err() {
-            instance[..4].copy_from_slice(&std::process::id().to_le_bytes());
-        }
         Self {
             events: broadcast::channel(4096).0,
             closing: watch::channel(false).0,
-            shared: Arc::new(Shared {
-                instance: u64::from_le_bytes(instance),
-                outbound: OnceLock::new(),
-                sharing: AtomicU8::new(0),
-            }),
+            sharing: Arc::new(AtomicU8::new(0)),
+            position: watch::channel(Cursor::START).0,
         }
     }
 }
 
 impl Bus {
-    /// Sends `event` to every subscriber of this instance (none listening is fine) and, when
-    /// the relay runs, to the other instances.
-    pub fn publish(&self, event: LiveEvent) {
-        let event = Arc::new(event);
-        metrics::counter!("hallway_live_events_total", "kind" => event.kind.as_str()).increment(1);
-        if let Some(out) = self.shared.outbound.get()
-            && out.try_send(event.clone()).is_err()
-        {
-            metrics::counter!("hallway_live_relay_dropped_total").increment(1);
-        }
-        let _ = self.events.send(Delivery::Event(event));
-    }
-
-    /// How this instance shares events with others now.
+    /// How this instance hears of other instances' events now.
     pub fn sharing(&self) -> Sharing {
-        Sharing::from_u8(self.shared.sharing.load(Ordering::Relaxed))
+        Sharing::from_u8(self.sharing.load(Ordering::Relaxed))
     }
 
     fn set_sharing(&self, sharing: Sharing) {
-        self.shared.sharing.store(sharing as u8, Ordering::Relaxed);
+        self.sharing.store(sharing as u8, Ordering::Relaxed);
         let listening = if sharing == Sharing::Shared { 1.0 } else { 0.0 };
         metrics::gauge!("hallway_live_relay_listening").set(listening);
+    }
+
+    /// The position of the newest event this instance's streams have been given.
+    pub fn position(&self) -> Cursor {
+        *self.position.borrow()
     }
 
     /// Ends every live stream and the scheduler, so that a graceful shutdown can finish.
     pub fn shut_down(&self) {
         let _ = self.closing.send(true);
-    }
-
-    /// A stream of the events `viewer` may see in `conference`, as SSE events, until the bus
-    /// shuts down. A subscriber that falls behind, or that may have missed events of other
-    /// instances, is told to `resync` (reload its counts).
-    pub fn stream(
-        &self,
-        conference: ConferenceId,
-        viewer: Option<UserId>,
-    ) -> impl Stream<Item = Result<Event, Infallible>> + use<> {
-        let rx = self.events.subscribe();
-        let closing = self.closing.subscribe();
-        let open = OpenStream::new();
-        futures_util::stream::unfold(
-            (rx, closing, open),
-            move |(mut rx, mut closing, open)| async move {
-                loop {
-                    if *closing.borrow() {
-                        return None;
-                    }
-                    tokio::select! {
-                        _ = closing.changed() => return None,
-                        got = rx.recv() => match got {
-                            Ok(Delivery::Event(ev)) if ev.conference == conference && (ev.to.is_none() || ev.to == viewer) => {
-                                let event = Event::default().event(ev.kind.as_str()).data(ev.data.to_string());
-                                return Some((Ok(event), (rx, closing, open)));
-                            }
-                            Ok(Delivery::Event(_)) => continue,
-                            Ok(Delivery::Resync) | Err(broadcast::error::RecvError::Lagged(_)) => {
-                                let event = Event::default().event("resync").data("{}");
-                                return Some((Ok(event), (rx, closing, open)));
-                            }
-                            Err(broadcast::error::RecvError::Closed) => return None,
-                        },
-                    }
-                }
-            },
-        )
     }
 
     /// Resolves when the bus shuts down.
@@ -244,6 +156,319 @@ impl Bus {
             }
         }
     }
+}
+
+/// Words an outbox event for the people who see it. Titles come from the program in memory;
+/// a session that is gone since keeps an empty title rather than failing the stream.
+pub async fn word(state: &AppState, stored: &StoredEvent) -> LiveEvent {
+    let conference = stored.event.conference;
+    let title = |session| async move {
+        state
+            .store
+            .session(conference, session)
+            .await
+            .ok()
+            .flatten()
+            .map(|s| s.info.title)
+            .unwrap_or_default()
+    };
+    let data = match &stored.event.event {
+        Change::Seats {
+            session,
+            capacity,
+            reserved,
+        } => {
+            let seats = hallway_domain::Seats::new(
+                capacity.and_then(|c| hallway_domain::Capacity::new(i64::from(c)).ok()),
+                *reserved,
+            );
+            json!({
+                "session": session.get(),
+                "capacity": capacity,
+                "seats_left": seats.left(),
+                "state": crate::view::seat_state_of(&seats),
+                "text": crate::view::seats_text_of(&seats),
+            })
+        }
+        Change::Promoted { session } => json!({
+            "session": session.get(),
+            "message": format!(
+                "A seat freed up: you are now in \u{201c}{}\u{201d}.",
+                title(*session).await
+            ),
+        }),
+        Change::Reminder { session, starts_at } => {
+            let minutes = ((*starts_at - state.clock.now()).num_seconds() + 59) / 60;
+            json!({
+                "session": session.get(),
+                "starts_at": starts_at.to_rfc3339(),
+                "message": format!(
+                    "\u{201c}{}\u{201d} starts in {} min.",
+                    title(*session).await,
+                    minutes.max(0)
+                ),
+            })
+        }
+        Change::Occupancy {
+            room,
+            occupancy,
+            capacity,
+        } => json!({ "room": room.get(), "occupancy": occupancy, "capacity": capacity }),
+        Change::Announcement { id, text, audience } => {
+            json!({ "id": id, "text": text, "audience": audience })
+        }
+    };
+    LiveEvent {
+        cursor: stored.cursor,
+        conference,
+        to: stored.event.to,
+        name: stored.event.event.kind(),
+        data: data.to_string(),
+    }
+}
+
+/// Reads the outbox and hands each committed event, worded, to this instance's streams.
+/// Made with [`Dispatcher::start`] before the server takes requests, so that nothing
+/// committed after that point is missed; run it once per process with [`Dispatcher::run`].
+#[derive(Debug)]
+pub struct Dispatcher {
+    state: AppState,
+    cursor: Cursor,
+}
+
+impl Dispatcher {
+    /// Starts after the newest event committed now (older ones were for earlier streams).
+    pub async fn start(state: AppState) -> Self {
+        let cursor = loop {
+            match state.store.latest_event().await {
+                Ok(cursor) => break cursor,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "live events: cannot read the outbox yet; retrying in 1 s");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        let _ = state.live.position.send(cursor);
+        Self { state, cursor }
+    }
+
+    /// Delivers until the bus shuts down.
+    pub async fn run(mut self) {
+        let bus = self.state.live.clone();
+        let mut feed = Feed::new(&self.state).await;
+        loop {
+            self.deliver().await;
+            tokio::select! {
+                () = bus.closed() => return,
+                () = self.state.store.events_committed() => {}
+                () = feed.woken(&self.state) => {}
+                () = tokio::time::sleep(LOOK_EVERY) => {}
+            }
+        }
+    }
+
+    /// Hands out everything committed after the cursor.
+    async fn deliver(&mut self) {
+        loop {
+            let batch = match self.state.store.events_after(self.cursor, BATCH).await {
+                Ok(batch) => batch,
+                Err(e) => {
+                    tracing::warn!(error = ?e, "live events: reading the outbox");
+                    return;
+                }
+            };
+            for stored in &batch {
+                let event = word(&self.state, stored).await;
+                metrics::counter!("hallway_live_events_total", "kind" => event.name).increment(1);
+                let _ = self
+                    .state
+                    .live
+                    .events
+                    .send(Delivery::Event(Arc::new(event)));
+                self.cursor = stored.cursor;
+            }
+            let _ = self.state.live.position.send(self.cursor);
+            if batch.len() < BATCH as usize {
+                return;
+            }
+        }
+    }
+}
+
+/// The wake-up from other instances (PostgreSQL); never resolves on SQLite.
+struct Feed {
+    feed: Option<EventFeed>,
+    shared: bool,
+}
+
+impl Feed {
+    async fn new(state: &AppState) -> Self {
+        let shared = state.store.shares_events();
+        let mut me = Self { feed: None, shared };
+        if shared {
+            state.live.set_sharing(Sharing::Connecting);
+            me.connect(state).await;
+        }
+        me
+    }
+
+    async fn connect(&mut self, state: &AppState) {
+        match state.store.listen().await {
+            Ok(feed) => {
+                self.feed = feed;
+                state.live.set_sharing(Sharing::Shared);
+                tracing::info!("live events: listening; every instance's commits wake this one");
+            }
+            Err(e) => {
+                if state.live.sharing() != Sharing::Reconnecting {
+                    tracing::warn!(error = ?e, "live events: cannot listen; looking every 0.5 s meanwhile");
+                }
+                state.live.set_sharing(Sharing::Reconnecting);
+            }
+        }
+    }
+
+    /// Resolves when another instance committed events (or the connection came back).
+    async fn woken(&mut self, state: &AppState) {
+        if !self.shared {
+            return std::future::pending().await;
+        }
+        let Some(feed) = &mut self.feed else {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            return self.connect(state).await;
+        };
+        match feed.next().await {
+            Ok(FeedItem::Message(_)) => {}
+            Ok(FeedItem::Reconnected) => {
+                tracing::warn!("live events: the listening connection was lost and is back");
+                metrics::counter!("hallway_live_relay_reconnects_total").increment(1);
+            }
+            Err(e) => {
+                tracing::warn!(error = ?e, "live events: the listening connection failed");
+                self.feed = None;
+                state.live.set_sharing(Sharing::Reconnecting);
+            }
+        }
+    }
+}
+
+/// A stream of the events `viewer` may see in `conference`, as SSE events, until the bus
+/// shuts down: first what came after `after` (a reconnecting client's `Last-Event-ID`),
+/// from the outbox, then each event as the dispatcher hands it out.
+pub fn stream(
+    state: &AppState,
+    conference: ConferenceId,
+    viewer: Option<UserId>,
+    after: Option<Cursor>,
+) -> impl Stream<Item = Result<Event, Infallible>> + use<> {
+    let rx = state.live.events.subscribe();
+    let closing = state.live.closing.subscribe();
+    let open = OpenStream::new();
+    let state = state.clone();
+    let mine =
+        move |ev: &LiveEvent| ev.conference == conference && (ev.to.is_none() || ev.to == viewer);
+    let start = StreamState {
+        rx,
+        closing,
+        _open: open,
+        last: after,
+        pending: std::collections::VecDeque::new(),
+        replay: after.is_some(),
+    };
+    futures_util::stream::unfold(start, move |mut st| {
+        let state = state.clone();
+        async move {
+            loop {
+                if *st.closing.borrow() {
+                    return None;
+                }
+                if st.replay {
+                    st.replay = false;
+                    st.catch_up(&state, conference, viewer).await;
+                }
+                if let Some(event) = st.pending.pop_front() {
+                    return Some((Ok(event), st));
+                }
+                tokio::select! {
+                    _ = st.closing.changed() => return None,
+                    got = st.rx.recv() => match got {
+                        Ok(Delivery::Event(ev)) if mine(&ev) && st.last.is_none_or(|l| ev.cursor > l) => {
+                            st.last = Some(ev.cursor);
+                            return Some((Ok(sse_event(&ev)), st));
+                        }
+                        Ok(Delivery::Event(_)) => continue,
+                        // Fell behind the channel: read what was missed from the outbox.
+                        Err(broadcast::error::RecvError::Lagged(_)) => st.replay = true,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    },
+                }
+            }
+        }
+    })
+}
+
+struct StreamState {
+    rx: broadcast::Receiver<Delivery>,
+    closing: watch::Receiver<bool>,
+    _open: OpenStream,
+    /// The position of the last event sent (`None`: none yet, and no `Last-Event-ID`).
+    last: Option<Cursor>,
+    pending: std::collections::VecDeque<Event>,
+    replay: bool,
+}
+
+impl StreamState {
+    /// Queues what came after `last` from the outbox, or a `resync` when that is more than
+    /// the outbox keeps (or `last` is unknown).
+    async fn catch_up(
+        &mut self,
+        state: &AppState,
+        conference: ConferenceId,
+        viewer: Option<UserId>,
+    ) {
+        let resync = || Event::default().event("resync").data("{}");
+        let Some(after) = self.last else {
+            self.last = Some(state.live.position());
+            self.pending.push_back(resync());
+            return;
+        };
+        // A position from the future (a made-up header) would hide every event to come.
+        let after = match state.store.latest_event().await {
+            Ok(latest) => after.min(latest),
+            Err(_) => after.min(state.live.position()),
+        };
+        self.last = Some(after);
+        // Events after `after` may be gone when the outbox no longer holds `after` itself.
+        let pruned = match state.store.oldest_event().await {
+            Ok(oldest) => oldest.is_some_and(|o| o > after),
+            Err(_) => true,
+        };
+        let missed = match state
+            .store
+            .events_for(conference, viewer, after, REPLAY)
+            .await
+        {
+            Ok(missed) if !pruned && missed.len() < REPLAY as usize => missed,
+            Ok(_) | Err(_) => {
+                self.last = Some(state.live.position());
+                self.pending.push_back(resync());
+                return;
+            }
+        };
+        metrics::counter!("hallway_live_replayed_total").increment(missed.len() as u64);
+        for stored in &missed {
+            let event = word(state, stored).await;
+            self.pending.push_back(sse_event(&event));
+            self.last = Some(stored.cursor);
+        }
+    }
+}
+
+fn sse_event(ev: &LiveEvent) -> Event {
+    Event::default()
+        .id(ev.cursor.to_string())
+        .event(ev.name)
+        .data(&ev.data)
 }
 
 /// Counts open live streams in `hallway_live_streams` for as long as it lives.
@@ -262,115 +487,6 @@ impl Drop for OpenStream {
     }
 }
 
-/// Shares live events with the other instances on the same PostgreSQL database until the
-/// bus shuts down; returns at once on SQLite. Run it once per process, next to the server.
-///
-/// Outbound, events published here are sent in batches (one `pg_notify` statement each) by
-/// one task, so a request never waits for the relay. Inbound, messages of other instances
-/// go to this instance's subscribers; this instance's own come back too and are skipped
-/// (its clients had them at once). After a lost connection every client is told to resync.
-pub async fn run_relay(state: AppState) {
-    let store = state.store.clone();
-    if !store.shares_events() {
-        return;
-    }
-    let bus = state.live.clone();
-    bus.set_sharing(Sharing::Connecting);
-    let mut feed = loop {
-        tokio::select! {
-            () = bus.closed() => return,
-            got = store.listen() => match got {
-                Ok(Some(feed)) => break feed,
-                Ok(None) => return,
-                Err(e) => {
-                    tracing::warn!(error = ?e, "live relay: cannot listen yet; retrying in 1 s");
-                    tokio::select! {
-                        () = bus.closed() => return,
-                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    }
-                }
-            },
-        }
-    };
-    let (tx, rx) = mpsc::channel(OUTBOUND_QUEUE);
-    let _ = bus.shared.outbound.set(tx);
-    let sender = tokio::spawn(send_outbound(state.clone(), rx));
-    bus.set_sharing(Sharing::Shared);
-    tracing::info!("live relay: listening; events are shared with every instance");
-    loop {
-        tokio::select! {
-            () = bus.closed() => break,
-            got = feed.next() => match got {
-                Ok(FeedItem::Message(payload)) => {
-                    if bus.sharing() == Sharing::Reconnecting {
-                        bus.set_sharing(Sharing::Shared);
-                        let _ = bus.events.send(Delivery::Resync);
-                    }
-                    match serde_json::from_str::<Envelope>(&payload) {
-                        Ok(envelope) if envelope.origin == bus.shared.instance => {}
-                        Ok(envelope) => {
-                            metrics::counter!("hallway_live_relay_received_total").increment(1);
-                            let _ = bus.events.send(Delivery::Event(Arc::new(envelope.event)));
-                        }
-                        Err(e) => tracing::warn!(error = %e, "live relay: a message that is not an event"),
-                    }
-                }
-                Ok(FeedItem::Reconnected) => {
-                    tracing::warn!("live relay: the connection was lost and is back; clients resync");
-                    metrics::counter!("hallway_live_relay_reconnects_total").increment(1);
-                    bus.set_sharing(Sharing::Shared);
-                    let _ = bus.events.send(Delivery::Resync);
-                }
-                Err(e) => {
-                    if bus.sharing() != Sharing::Reconnecting {
-                        tracing::warn!(error = ?e, "live relay: the database does not answer; reconnecting");
-                    }
-                    bus.set_sharing(Sharing::Reconnecting);
-                    tokio::select! {
-                        () = bus.closed() => break,
-                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    }
-                }
-            },
-        }
-    }
-    let _ = sender.await;
-}
-
-/// Sends what this instance publishes to the others, a batch per statement, until the bus
-/// shuts down (what is queued then is still sent).
-async fn send_outbound(state: AppState, mut rx: mpsc::Receiver<Arc<LiveEvent>>) {
-    let bus = state.live.clone();
-    let mut batch = Vec::with_capacity(OUTBOUND_BATCH);
-    loop {
-        let n = tokio::select! {
-            () = bus.closed() => {
-                rx.close();
-                rx.recv_many(&mut batch, OUTBOUND_BATCH).await
-            }
-            n = rx.recv_many(&mut batch, OUTBOUND_BATCH) => n,
-        };
-        if n == 0 {
-            return;
-        }
-        let origin = bus.shared.instance;
-        let payloads: Vec<String> = batch
-            .drain(..)
-            .filter_map(|event| serde_json::to_string(&json!({ "o": origin, "e": &*event })).ok())
-            .collect();
-        match state.store.notify(&payloads).await {
-            Ok(()) => {
-                metrics::counter!("hallway_live_relay_sent_total").increment(payloads.len() as u64)
-            }
-            Err(e) => {
-                metrics::counter!("hallway_live_relay_dropped_total")
-                    .increment(payloads.len() as u64);
-                tracing::warn!(error = ?e, events = payloads.len(), "live relay: events not shared");
-            }
-        }
-    }
-}
-
 /// An SSE response over `stream`, with keep-alive comments so proxies keep it open.
 pub fn sse<S>(stream: S) -> Sse<axum::response::sse::KeepAliveStream<S>>
 where
@@ -379,68 +495,8 @@ where
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
 }
 
-/// Publishes the current seat count of each of `sessions` to everybody in `conference`
-/// (one read for all of them).
-pub async fn publish_seats(state: &AppState, conference: ConferenceId, sessions: &[SessionId]) {
-    match state.store.seats_of(conference, sessions).await {
-        Ok(all) => {
-            for (id, seats) in all {
-                publish_seat_count(state, conference, id, &seats);
-            }
-        }
-        Err(e) => tracing::warn!(error = ?e, "reading seats to publish"),
-    }
-}
-
-/// Tells everybody the seats of one session, as the change that set them answered them.
-pub fn publish_seat_count(
-    state: &AppState,
-    conference: ConferenceId,
-    session: SessionId,
-    seats: &hallway_domain::Seats,
-) {
-    state.live.publish(LiveEvent {
-        conference,
-        to: None,
-        kind: LiveKind::Seats,
-        data: json!({
-            "session": session.get(),
-            "capacity": seats.capacity().map(|c| c.get()),
-            "seats_left": seats.left(),
-            "state": crate::view::seat_state_of(seats),
-            "text": crate::view::seats_text_of(seats),
-        }),
-    });
-}
-
-/// Tells each promoted attendee, and everybody the new seat counts.
-pub async fn publish_promotions(
-    state: &AppState,
-    conference: ConferenceId,
-    promoted: &[Promotion],
-) {
-    for p in promoted {
-        let title = state
-            .store
-            .session(conference, p.session)
-            .await
-            .ok()
-            .flatten()
-            .map(|s| s.info.title)
-            .unwrap_or_default();
-        state.live.publish(LiveEvent {
-            conference,
-            to: Some(p.user),
-            kind: LiveKind::Promoted,
-            data: json!({
-                "session": p.session.get(),
-                "message": format!("A seat freed up: you are now in \u{201c}{title}\u{201d}."),
-            }),
-        });
-    }
-}
-
-/// Claims the reminders due now and publishes each to its attendee; answers how many.
+/// Claims the reminders due now (each writes its event to the outbox, which the dispatcher
+/// delivers); answers how many.
 pub async fn deliver_due_reminders(state: &AppState) -> usize {
     match state
         .store
@@ -448,19 +504,6 @@ pub async fn deliver_due_reminders(state: &AppState) -> usize {
         .await
     {
         Ok(due) => {
-            for r in &due {
-                let minutes = ((r.starts_at - state.clock.now()).num_seconds() + 59) / 60;
-                state.live.publish(LiveEvent {
-                    conference: r.conference,
-                    to: Some(r.user),
-                    kind: LiveKind::Reminder,
-                    data: json!({
-                        "session": r.session.get(),
-                        "starts_at": r.starts_at.to_rfc3339(),
-                        "message": format!("\u{201c}{}\u{201d} starts in {minutes} min.", r.title),
-                    }),
-                });
-            }
             metrics::counter!("hallway_reminders_delivered_total").increment(due.len() as u64);
             due.len()
         }
@@ -489,6 +532,12 @@ pub async fn run_reminders(state: AppState, every: Duration) {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(machines = n, "lab machines returned"),
                     Err(e) => tracing::warn!(error = ?e, "returning lab machines"),
+                }
+                // The outbox keeps what a reconnecting stream may ask for, no more.
+                match state.store.prune_events(state.clock.now() - KEEP_EVENTS).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(events = n, "old events pruned"),
+                    Err(e) => tracing::warn!(error = ?e, "pruning events"),
                 }
             }
         }

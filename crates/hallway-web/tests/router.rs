@@ -246,6 +246,8 @@ mod live {
         // The clock says 08:52: the 09:00 keynote is eight minutes away, inside the default
         // ten-minute lead time. No test waits for real time.
         let state = AppState::new(store, Arc::new(FixedClock(at(8, 52))), None);
+        let dispatcher = hallway_web::live::Dispatcher::start(state.clone()).await;
+        tokio::spawn(dispatcher.run());
         let router = app(state.clone());
         let mine = router
             .clone()

@@ -501,8 +501,10 @@ async fn run_server(
         state.clone(),
         std::time::Duration::from_millis(tick),
     ));
-    // On PostgreSQL: live events of every instance reach this one's clients.
-    let relay = tokio::spawn(hallway_web::live::run_relay(state.clone()));
+    // Committed events (of every instance, on PostgreSQL) reach this one's live streams;
+    // the dispatcher starts after what is committed before the first request.
+    let dispatcher = hallway_web::live::Dispatcher::start(state.clone()).await;
+    let relay = tokio::spawn(dispatcher.run());
     let app = hallway_web::app(state);
     tracing::info!(%address, backend = ?store.backend(), "serving");
     // The address on stdout, alone on its line, so scripts and tests can read it.

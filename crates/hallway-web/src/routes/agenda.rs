@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hallway_domain::SessionId;
@@ -69,47 +69,6 @@ pub(super) async fn conference_id(
         .published_conference_id(&slug)
         .await?
         .ok_or_else(missing)
-}
-
-/// Publishes what a reservation that took a seat changed: the common case (no sessions
-/// replaced, nobody promoted) with the seat count the reservation answered, without reading
-/// it again.
-async fn announce_reserved(
-    state: &AppState,
-    conference: hallway_domain::ConferenceId,
-    session: SessionId,
-    replace: &[SessionId],
-    outcome: &ReserveOutcome,
-) {
-    let ReserveOutcome::Reserved {
-        already: false,
-        promoted,
-        seats,
-    } = outcome
-    else {
-        return;
-    };
-    if replace.is_empty() && promoted.is_empty() {
-        crate::live::publish_seat_count(state, conference, session, seats);
-    } else {
-        let mut changed = replace.to_vec();
-        changed.push(session);
-        announce(state, conference, &changed, promoted).await;
-    }
-}
-
-async fn announce(
-    state: &AppState,
-    conference: hallway_domain::ConferenceId,
-    sessions: &[SessionId],
-    promoted: &[hallway_store::Promotion],
-) {
-    let mut all: Vec<SessionId> = sessions.to_vec();
-    all.extend(promoted.iter().map(|p| p.session));
-    all.sort();
-    all.dedup();
-    crate::live::publish_seats(state, conference, &all).await;
-    crate::live::publish_promotions(state, conference, promoted).await;
 }
 
 /// A waitlisted session and the attendee's place in its queue.
@@ -267,7 +226,6 @@ async fn put_agenda(
             now: state.clock.now(),
         })
         .await?;
-    announce_reserved(&state, conference, SessionId::new(id), &replace, &outcome).await;
     Ok(match accepted(&outcome) {
         Some(response) => response,
         None => reserve_response(&load(&state, &slug).await?, id, outcome),
@@ -422,9 +380,6 @@ async fn delete_agenda(
             state.clock.now(),
         )
         .await?;
-    if let CancelOutcome::Cancelled(promoted) = &outcome {
-        announce(&state, conference, &[SessionId::new(id)], promoted).await;
-    }
     Ok(match outcome {
         CancelOutcome::Cancelled(_) => StatusCode::NO_CONTENT.into_response(),
         CancelOutcome::NotInAgenda => {
@@ -610,9 +565,6 @@ async fn agenda_form(
             .store
             .cancel(conference, user.account.id, sid, now)
             .await?;
-        if let CancelOutcome::Cancelled(promoted) = &outcome {
-            announce(&state, loaded.detail.conference.id, &[sid], promoted).await;
-        }
         return Ok(match outcome {
             CancelOutcome::Cancelled(_) | CancelOutcome::NotInAgenda => {
                 Redirect::to(&next).into_response()
@@ -648,7 +600,6 @@ async fn agenda_form(
             now,
         })
         .await?;
-    announce_reserved(&state, loaded.detail.conference.id, sid, &replace, &outcome).await;
     Ok(match outcome {
         ReserveOutcome::Reserved { .. } | ReserveOutcome::Waitlisted { .. } => Redirect::to(&next).into_response(),
         ReserveOutcome::Conflict(ids) => refuse("It overlaps your agenda",
@@ -663,17 +614,32 @@ async fn agenda_form(
     })
 }
 
+/// Where a live stream starts: after this event position (`Last-Event-ID` does the same).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct LiveQuery {
+    /// An event `id:` this client already has; what came after it is sent first.
+    after: Option<String>,
+}
+
 /// Live events of a conference as Server-Sent Events: `seats` (a session's seat count
-/// changed: `{session, capacity, seats_left, state, text}`) for everyone; `promoted` and
-/// `reminder` (`{session, message}`) for the logged-in attendee they concern; `resync` when
-/// the client fell behind and should reload counts.
+/// changed: `{session, capacity, seats_left, state, text}`), `occupancy` (a room's door
+/// count: `{room, occupancy, capacity}`) and `announcement` (`{id, text, audience}`) for
+/// everyone; `promoted` and `reminder` (`{session, message}`) for the logged-in attendee
+/// they concern; `resync` when events were missed beyond what the server keeps (reload
+/// what you show). Every event has an `id:`; a client that reconnects with it as
+/// `Last-Event-ID` (or `?after=`) first gets every event it missed, in order.
 #[utoipa::path(
     get,
     path = "/api/v1/conferences/{slug}/live",
     tag = "agenda",
-    params(("slug" = String, Path, description = "The conference's slug")),
+    params(
+        ("slug" = String, Path, description = "The conference's slug"),
+        ("Last-Event-ID" = Option<String>, Header, description = "The `id:` of the last event this client has"),
+        LiveQuery
+    ),
     responses(
         (status = 200, description = "An event stream", content_type = "text/event-stream"),
+        (status = 400, description = "`invalid`: `after` or `Last-Event-ID` is not an event id", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
@@ -681,10 +647,28 @@ async fn live(
     State(state): State<AppState>,
     crate::auth::MaybeUser(user): crate::auth::MaybeUser,
     Path(slug): Path<String>,
+    Query(query): Query<LiveQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let loaded = super::program::detail(&state, &slug).await?;
     let viewer = user.map(|(a, _)| a.id);
-    let stream = state.live.stream(loaded.conference.id, viewer);
+    // The header wins: a browser sends it when it reconnects a stream opened with `after`.
+    let (field, raw) = match headers.get("last-event-id") {
+        Some(v) => ("Last-Event-ID", Some(v.to_str().unwrap_or("?").to_owned())),
+        None => ("after", query.after),
+    };
+    let after = match raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => {
+            Some(
+                hallway_domain::events::Cursor::parse(r).ok_or_else(|| ApiError::Invalid {
+                    field,
+                    message: format!("{r:?} is not an event id"),
+                })?,
+            )
+        }
+    };
+    let stream = crate::live::stream(&state, loaded.conference.id, viewer, after);
     Ok(crate::live::sse(stream).into_response())
 }
 

@@ -97,8 +97,6 @@ async fn apply(
         .set_session_capacity(conference, SessionId::new(id), capacity, state.clock.now())
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("There is no session {id} in {slug}.")))?;
-    crate::live::publish_seats(state, conference, &[SessionId::new(id)]).await;
-    crate::live::publish_promotions(state, conference, &promoted).await;
     let now = state.store.session(conference, SessionId::new(id)).await?;
     let title = now
         .as_ref()

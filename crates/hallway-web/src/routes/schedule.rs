@@ -391,14 +391,6 @@ async fn run_import(
                 .grant_role(report.conference, account.id, Role::Organizer)
                 .await?;
         }
-        let touched: Vec<SessionId> = report
-            .promotions
-            .iter()
-            .map(|p| p.session)
-            .chain(report.dropped.iter().map(|d| d.1))
-            .collect();
-        crate::live::publish_seats(state, report.conference, &touched).await;
-        crate::live::publish_promotions(state, report.conference, &report.promotions).await;
         tracing::info!(conference = %p.conference().slug, version = report.version, added = report.added, changed = report.changed, removed = report.removed, "schedule imported");
         if let Some(detail) = state.store.conference(&p.conference().slug).await? {
             super::workspace::audit_record(

@@ -1,7 +1,8 @@
 //! The venue (issue #10): room doors for volunteers' phones, hands-on lab machines, the
 //! machine pools organizers import, and announcements. The rules and the invariants live in
 //! hallway-domain and hallway-store (`venue`); this module authenticates, authorizes, parses
-//! and answers, and publishes what changed on the live stream (door counts, announcements).
+//! and answers; what changed reaches the live streams through the outbox (door counts,
+//! announcements).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,7 +16,6 @@ use hallway_domain::venue::{self, Audience, Direction, Machine};
 use hallway_domain::{ConferenceId, RoomId, SessionId, SessionKind, UserId};
 use hallway_store::{Account, DoorOutcome, DoorScan, LabOutcome, Target};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,7 +24,6 @@ use super::program::{ConfHeader, detail};
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser};
 use crate::error::{ApiError, PageError, problem};
-use crate::live::{LiveEvent, LiveKind};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -207,17 +206,8 @@ async fn scan_door(
         })
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("There is no room {room}.")))?;
-    // Every door of the room (on any instance) shows the same count.
-    state.live.publish(LiveEvent {
-        conference: c,
-        to: None,
-        kind: LiveKind::Occupancy,
-        data: json!({
-            "room": room.get(),
-            "occupancy": outcome.occupancy,
-            "capacity": outcome.capacity,
-        }),
-    });
+    // Every door of the room (on any instance) shows the same count: the scan wrote it to
+    // the outbox.
     Ok(outcome)
 }
 
@@ -579,26 +569,7 @@ async fn post(
             field: "audience",
             message: "the conference has no such room or session".into(),
         })?;
-    let data = json!({ "id": posted.id, "text": posted.text, "audience": audience.to_text() });
-    let to = state.store.audience_of(c, audience).await?;
-    match to {
-        None => state.live.publish(LiveEvent {
-            conference: c,
-            to: None,
-            kind: LiveKind::Announcement,
-            data,
-        }),
-        Some(users) => {
-            for u in users {
-                state.live.publish(LiveEvent {
-                    conference: c,
-                    to: Some(u),
-                    kind: LiveKind::Announcement,
-                    data: data.clone(),
-                });
-            }
-        }
-    }
+    // Its audience hears of it through the outbox, written with it.
     Ok(posted)
 }
 

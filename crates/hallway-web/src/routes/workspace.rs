@@ -504,7 +504,8 @@ pub(super) async fn room_update(
 ) -> Result<RoomDto, ApiError> {
     let name = room_name(&body.name)?;
     let cap = capacity(body.capacity, "capacity")?;
-    let promoted = state
+    // Promotions the new capacity made reach their attendees through the outbox.
+    state
         .store
         .update_room(
             detail.conference.id,
@@ -517,7 +518,6 @@ pub(super) async fn room_update(
         .await
         .map_err(conflict)?
         .ok_or_else(|| ApiError::NotFound(format!("There is no room {id}.")))?;
-    crate::live::publish_promotions(state, detail.conference.id, &promoted).await;
     audit_record(
         state,
         detail,
@@ -1589,14 +1589,6 @@ pub(super) async fn do_release(
         .await
         .map_err(conflict)?;
     state.store.drop_draft(detail.conference.id).await?;
-    let touched: Vec<_> = report
-        .promotions
-        .iter()
-        .map(|p| p.session)
-        .chain(report.dropped.iter().map(|d| d.1))
-        .collect();
-    crate::live::publish_seats(state, detail.conference.id, &touched).await;
-    crate::live::publish_promotions(state, detail.conference.id, &report.promotions).await;
     audit_record(
         state,
         detail,

@@ -2,8 +2,6 @@
 //! exchanges and their refusals, awards that count once (DESIGN.md invariant 5), the hourly
 //! cap, and who may rate a session when.
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use hallway_domain::networking::{CardFields, Rating, Sharing, ShortCode};
 use hallway_domain::points::{Action, ActionKind, PointsSettings};

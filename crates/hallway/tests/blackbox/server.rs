@@ -1,9 +1,7 @@
 //! Black-box tests of the real server: directory filters, the program JSON, pages, errors
 //! and operations endpoints, over HTTP against the `hallway` binary.
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
-mod common;
+use crate::common;
 
 use serde_json::Value;
 

@@ -2,8 +2,6 @@
 //! backends (every table, every row, fresh ids afterwards), refusals that change nothing,
 //! SQLite backups and the invariant check.
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};

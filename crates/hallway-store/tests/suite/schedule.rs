@@ -2,8 +2,6 @@
 //! hear about what changed, invariants 1-3 hold. Each runs on SQLite, and on PostgreSQL when
 //! HALLWAY_TEST_DATABASE_URL is set.
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use hallway_domain::changes::Change;
 use hallway_domain::program::{ConferenceInfo, RoomDraft, SessionInfo, SpeakerInfo};

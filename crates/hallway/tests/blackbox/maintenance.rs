@@ -2,9 +2,7 @@
 //! print, what they refuse, and that what they write serves again (DESIGN.md invariants 1, 2
 //! and 8: a backup or a copy holds every acknowledged write and breaks no invariant).
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::process::{Output, Stdio};

@@ -1,8 +1,6 @@
 //! Repository tests. Each runs on SQLite, and on PostgreSQL when HALLWAY_TEST_DATABASE_URL
 //! is set (`store_test!`).
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
 use chrono::{Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use hallway_domain::directory::EditionFields;
 use hallway_domain::program::{

@@ -3,9 +3,7 @@
 //! people scanning each other at the same moment over separate connections (DESIGN.md
 //! invariant 5: one exchange and one award per person per pair; totals = ledger sums).
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::Method;

@@ -4,9 +4,7 @@
 //! (DESIGN.md invariant 7); many concurrent lab starts, each attendee twice at once, never
 //! share a machine and never give one attendee two (invariant 6).
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
-mod common;
+use crate::common;
 
 use common::TestApp;
 use reqwest::Method;

@@ -1,7 +1,6 @@
 //! Black-box test harness: runs the real `hallway` binary on port 0 with a fresh database
 //! and talks to it over HTTP, like a client would.
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 #![allow(dead_code)]
 
 use std::process::Stdio;
@@ -407,4 +406,94 @@ macro_rules! server_test {
             }
         }
     };
+}
+
+/// The events a live stream received: (`id:`, `event:`, parsed `data:`), in order.
+#[derive(Clone, Default)]
+pub struct Events(std::sync::Arc<std::sync::Mutex<Vec<(String, String, serde_json::Value)>>>);
+
+impl Events {
+    /// Every event so far as (name, data).
+    pub fn all(&self) -> Vec<(String, serde_json::Value)> {
+        self.with_ids()
+            .into_iter()
+            .map(|(_, n, d)| (n, d))
+            .collect()
+    }
+
+    /// Every event so far as (id, name, data).
+    pub fn with_ids(&self) -> Vec<(String, String, serde_json::Value)> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// How many `kind` events about `session` arrived.
+    pub fn count(&self, kind: &str, session: i64) -> usize {
+        self.all()
+            .iter()
+            .filter(|(k, d)| k == kind && d["session"] == session)
+            .count()
+    }
+
+    /// Waits (at most 30 s, then fails) until `done` holds of the events.
+    pub async fn wait_for(
+        &self,
+        what: &str,
+        done: impl Fn(&[(String, String, serde_json::Value)]) -> bool,
+    ) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !done(&self.with_ids()) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "waited 30 s for {what}; got {:?}",
+                self.with_ids()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// Opens the live stream of the demo conference on `base` as `token` (or anonymously),
+/// with `Last-Event-ID: last` when given; answers once the server has subscribed it (the
+/// response headers are sent after that) and a task that collects what arrives.
+pub async fn listen(
+    client: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    last: Option<&str>,
+) -> (Events, tokio::task::JoinHandle<()>) {
+    let mut req = client.get(format!("{base}/api/v1/conferences/demo/live"));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(last) = last {
+        req = req.header("Last-Event-ID", last);
+    }
+    let mut response = req.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let events = Events::default();
+    let sink = events.clone();
+    let task = tokio::spawn(async move {
+        let mut buffer = String::new();
+        while let Ok(Some(chunk)) = response.chunk().await {
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some(end) = buffer.find("\n\n") {
+                let block: String = buffer.drain(..end + 2).collect();
+                let (mut id, mut name, mut data) = (String::new(), String::new(), String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim());
+                    }
+                }
+                if !name.is_empty() {
+                    let data = serde_json::from_str(&data).unwrap_or(serde_json::Value::Null);
+                    sink.0.lock().unwrap().push((id, name, data));
+                }
+            }
+        }
+    });
+    (events, task)
 }

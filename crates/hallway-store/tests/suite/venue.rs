@@ -3,8 +3,6 @@
 //! sessions, attendance for points and feedback, and lab machines handed out once each
 //! (invariant 6), also under concurrency.
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use hallway_domain::networking::{Rating, ShortCode};
 use hallway_domain::program::{ConferenceInfo, RoomDraft, SessionInfo};

@@ -2,9 +2,7 @@
 //! caching, organizer uploads that keep agendas and notify attendees, refusals that change
 //! nothing, the changelog page, `hallway import --dry-run` and `hallway export`.
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
-mod common;
+use crate::common;
 
 use std::process::Command;
 

@@ -2,9 +2,7 @@
 //! released, the editor's refusals and warnings, releases that notify once, invitations,
 //! the audit log, and 403 for everyone without the role on every organizer route.
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
-mod common;
+use crate::common;
 
 use chrono::{DateTime, Duration, Utc};
 use reqwest::Method;

@@ -2,9 +2,7 @@
 //! never overbooked, nobody is double-booked, waitlists promote in order, and acknowledged
 //! writes survive `kill -9` (DESIGN.md invariants 1, 2, 3 and 8).
 
-#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
-
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

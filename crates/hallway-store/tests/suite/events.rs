@@ -1,0 +1,301 @@
+//! The outbox (DESIGN invariant 10) on both backends: a change writes its events in its own
+//! transaction and a refusal writes none; readers follow positions in commit order, also
+//! when a transaction that started first commits last (PostgreSQL); instances are woken by
+//! LISTEN/NOTIFY.
+
+use std::time::Duration;
+
+use chrono::{Duration as Minutes, NaiveDate, NaiveTime, TimeZone as _, Utc};
+use hallway_domain::events::{Cursor, Event};
+use hallway_domain::program::{ConferenceInfo, RoomDraft, SessionInfo};
+use hallway_domain::{
+    Capacity, ConferenceDays, ConferenceId, Program, SessionDraft, SessionId, SessionKind, Slug,
+    TimeSpan, TimeZone, UserId,
+};
+use hallway_store::events::FeedItem;
+use hallway_store::testing::TestDb;
+use hallway_store::{CancelOutcome, ReserveOutcome, ReserveRequest, Store, store_test};
+
+/// A conference with two overlapping talks of one seat each.
+fn program(slug: &str) -> Program {
+    let days = ConferenceDays::new(
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap(),
+        NaiveTime::from_hms_opt(4, 0, 0).unwrap(),
+    )
+    .unwrap();
+    let info = ConferenceInfo::new(
+        Slug::parse(slug).unwrap(),
+        "Events Conf",
+        TimeZone::parse("Europe/Berlin").unwrap(),
+        days,
+    )
+    .unwrap();
+    let rooms = ["A", "B"]
+        .map(|name| RoomDraft {
+            name: name.into(),
+            capacity: Capacity::new(1).ok(),
+        })
+        .to_vec();
+    let at = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+    let talk = |title: &str, room| SessionDraft {
+        room,
+        track: None,
+        speakers: vec![],
+        info: SessionInfo::new(
+            title,
+            SessionKind::Talk,
+            TimeSpan::starting_at(at, Minutes::minutes(45)).unwrap(),
+        )
+        .unwrap(),
+    };
+    Program::new(
+        info,
+        rooms,
+        vec![],
+        vec![],
+        vec![talk("First", 0), talk("Twin", 1)],
+    )
+    .unwrap()
+}
+
+async fn setup(store: &Store, slug: &str) -> (ConferenceId, [SessionId; 2], [UserId; 2]) {
+    let conf = store
+        .insert_program(&program(slug), Utc::now())
+        .await
+        .unwrap();
+    let sessions = store.sessions(conf).await.unwrap();
+    let mut users = Vec::new();
+    for name in ["ada", "bo"] {
+        let email = hallway_domain::Email::parse(&format!("{name}@{slug}.org")).unwrap();
+        users.push(
+            store
+                .create_account(&email, name, "hash", Utc::now())
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    (conf, [sessions[0].id, sessions[1].id], [users[0], users[1]])
+}
+
+fn early() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
+}
+
+fn kinds(events: &[hallway_store::StoredEvent]) -> Vec<(Option<UserId>, Event)> {
+    events
+        .iter()
+        .map(|e| (e.event.to, e.event.event.clone()))
+        .collect()
+}
+
+store_test!(
+    changes_write_their_events_and_refusals_none,
+    |store| async move {
+        // Arrange
+        let (conf, [first, twin], [ada, bo]) = setup(&store, "outbox").await;
+        let start = store.latest_event().await.unwrap();
+        let request = |user, session, replace: &'static [SessionId], waitlist| ReserveRequest {
+            conference: conf,
+            user,
+            session,
+            replace,
+            waitlist,
+            now: early(),
+        };
+        let seats = |session, reserved| Event::Seats {
+            session,
+            capacity: Some(1),
+            reserved,
+        };
+
+        // Act: a seat, a refusal (full), a waitlist place, a refused replace, a cancellation
+        // that promotes.
+        let got = store
+            .reserve(&request(ada, first, &[], false))
+            .await
+            .unwrap();
+        assert!(matches!(got, ReserveOutcome::Reserved { .. }), "{got:?}");
+        let after_seat = store.events_after(start, 100).await.unwrap();
+        assert_eq!(
+            store
+                .reserve(&request(bo, first, &[], false))
+                .await
+                .unwrap(),
+            ReserveOutcome::Full
+        );
+        let got = store.reserve(&request(bo, first, &[], true)).await.unwrap();
+        assert!(
+            matches!(got, ReserveOutcome::Waitlisted { position: 1, .. }),
+            "{got:?}"
+        );
+        const MISSING: [SessionId; 1] = [SessionId::new(999_999)];
+        let refused = store
+            .reserve(&request(bo, twin, &MISSING, false))
+            .await
+            .unwrap();
+        assert!(
+            matches!(refused, ReserveOutcome::NotReserved(_)),
+            "{refused:?}"
+        );
+        let before_cancel = store.events_after(start, 100).await.unwrap();
+        let cancelled = store.cancel(conf, ada, first, early()).await.unwrap();
+        assert!(matches!(cancelled, CancelOutcome::Cancelled(ref p) if p.len() == 1));
+        let all = store.events_after(start, 100).await.unwrap();
+
+        // Assert
+        assert_eq!(kinds(&after_seat), vec![(None, seats(first, 1))]);
+        assert_eq!(
+            before_cancel, after_seat,
+            "refusals and a waitlist place write no event"
+        );
+        assert_eq!(
+            kinds(&all[1..]),
+            vec![
+                (Some(bo), Event::Promoted { session: first }),
+                (None, seats(first, 1)),
+            ],
+            "the promotion and the settled count, in the cancelling transaction"
+        );
+        assert!(
+            all.windows(2).all(|w| w[0].cursor < w[1].cursor),
+            "in order"
+        );
+        let for_ada = store.events_for(conf, Some(ada), start, 100).await.unwrap();
+        assert_eq!(for_ada.len(), 2, "ada sees the counts, not bo's promotion");
+        let for_bo = store.events_for(conf, Some(bo), start, 100).await.unwrap();
+        assert_eq!(for_bo.len(), 3);
+        let anonymous = store
+            .events_for(conf, None, all[0].cursor, 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            kinds(&anonymous),
+            vec![(None, seats(first, 1))],
+            "after a cursor"
+        );
+        assert_eq!(store.latest_event().await.unwrap(), all[2].cursor);
+    }
+);
+
+store_test!(capacity_changes_and_pruning, |store| async move {
+    let (conf, [first, _], _) = setup(&store, "prune").await;
+    let start = store.latest_event().await.unwrap();
+    let cap = Capacity::new(5).ok();
+    store
+        .set_session_capacity(conf, first, cap, early())
+        .await
+        .unwrap()
+        .unwrap();
+    let events = store.events_after(start, 10).await.unwrap();
+    assert_eq!(
+        kinds(&events),
+        vec![(
+            None,
+            Event::Seats {
+                session: first,
+                capacity: Some(5),
+                reserved: 0
+            }
+        )]
+    );
+    assert!(store.oldest_event().await.unwrap().is_some());
+    let pruned = store
+        .prune_events(Utc::now() + Minutes::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1);
+    assert_eq!(store.oldest_event().await.unwrap(), None);
+    // Positions never go back after pruning: the next event comes after the old cursor.
+    store
+        .set_session_capacity(conf, first, None, early())
+        .await
+        .unwrap();
+    let next = store.events_after(events[0].cursor, 10).await.unwrap();
+    assert_eq!(next.len(), 1);
+    assert!(next[0].cursor > events[0].cursor);
+});
+
+/// The row ids of PostgreSQL's outbox are handed out before commit: a reader must not pass
+/// an event whose transaction is still running, or it would never see it.
+#[tokio::test]
+async fn postgres_readers_wait_for_transactions_that_commit_late() {
+    use sqlx::Connection as _;
+    let Some(db) =
+        TestDb::postgres("postgres_readers_wait_for_transactions_that_commit_late").await
+    else {
+        return;
+    };
+    let store = db.store().await;
+    let (conf, [first, _], [ada, _]) = setup(&store, "late").await;
+    let start = store.latest_event().await.unwrap();
+    let mut slow = sqlx::PgConnection::connect(&db.url_string()).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut slow).await.unwrap();
+    sqlx::query(
+        "INSERT INTO events (conference_id, user_id, kind, version, params, created_at) \
+         VALUES ($1, NULL, 'occupancy', 1, '{\"kind\":\"occupancy\",\"room\":1,\"occupancy\":1,\"capacity\":null}', 0)",
+    )
+    .bind(conf.get())
+    .execute(&mut slow)
+    .await
+    .unwrap();
+
+    // A later transaction commits first.
+    let got = store
+        .reserve(&ReserveRequest {
+            conference: conf,
+            user: ada,
+            session: first,
+            replace: &[],
+            waitlist: false,
+            now: early(),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(got, ReserveOutcome::Reserved { .. }));
+    assert_eq!(
+        store.events_after(start, 10).await.unwrap(),
+        vec![],
+        "held back while an older transaction runs"
+    );
+    assert_eq!(store.latest_event().await.unwrap(), start);
+
+    sqlx::query("COMMIT").execute(&mut slow).await.unwrap();
+    let events = store.events_after(start, 10).await.unwrap();
+    assert_eq!(events.len(), 2, "both, the late one first");
+    assert_eq!(events[0].event.event.kind(), "occupancy");
+    assert_eq!(events[1].event.event.kind(), "seats");
+    assert!(events[0].cursor < events[1].cursor);
+}
+
+#[tokio::test]
+async fn sqlite_has_no_feed() {
+    let db = TestDb::sqlite();
+    let store = db.store().await;
+    assert!(!store.shares_events());
+    assert!(store.listen().await.expect("listen").is_none());
+}
+
+/// Two stores stand for two instances on one database: a commit on one wakes the other.
+#[tokio::test]
+async fn postgres_wakes_every_instance_at_commit() {
+    let Some(db) = TestDb::postgres("postgres_wakes_every_instance_at_commit").await else {
+        return;
+    };
+    let a = db.store().await;
+    let b = db.store().await;
+    assert!(a.shares_events());
+    let mut feed = b.listen().await.expect("listen").expect("a feed");
+    let (conf, [first, _], _) = setup(&a, "wake").await;
+    a.set_session_capacity(conf, first, Capacity::new(3).ok(), early())
+        .await
+        .unwrap();
+    let item = tokio::time::timeout(Duration::from_secs(10), feed.next())
+        .await
+        .expect("woken within 10 s")
+        .expect("the feed");
+    assert!(matches!(item, FeedItem::Message(_)), "{item:?}");
+    let events = b.events_after(Cursor::START, 10).await.unwrap();
+    assert_eq!(events.len(), 1, "the other instance reads what woke it");
+}
