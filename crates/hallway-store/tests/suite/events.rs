@@ -14,7 +14,25 @@ use hallway_domain::{
 };
 use hallway_store::events::FeedItem;
 use hallway_store::testing::TestDb;
-use hallway_store::{CancelOutcome, ReserveOutcome, ReserveRequest, Store, store_test};
+use hallway_store::{
+    CancelOutcome, ReserveOutcome, ReserveRequest, Store, StoredEvent, store_test,
+};
+
+/// What a reader sees after `after` once at least `want` events have settled. On PostgreSQL
+/// a reader holds events back while any older writing transaction in the cluster is still
+/// running, and the other tests write to the same cluster all the time: a commit's events
+/// appear soon after it, not necessarily at once. Gives up after 30 s and returns what it saw,
+/// so the assertion that follows says what was missing.
+async fn settled(store: &Store, after: Cursor, want: usize) -> Vec<StoredEvent> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let seen = store.events_after(after, 100).await.unwrap();
+        if seen.len() >= want || tokio::time::Instant::now() > deadline {
+            return seen;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
 
 /// A conference with two overlapping talks of one seat each.
 fn program(slug: &str) -> Program {
@@ -117,7 +135,7 @@ store_test!(
             .await
             .unwrap();
         assert!(matches!(got, ReserveOutcome::Reserved { .. }), "{got:?}");
-        let after_seat = store.events_after(start, 100).await.unwrap();
+        let after_seat = settled(&store, start, 1).await;
         assert_eq!(
             store
                 .reserve(&request(bo, first, &[], false))
@@ -139,10 +157,10 @@ store_test!(
             matches!(refused, ReserveOutcome::NotReserved(_)),
             "{refused:?}"
         );
-        let before_cancel = store.events_after(start, 100).await.unwrap();
+        let before_cancel = settled(&store, start, 1).await;
         let cancelled = store.cancel(conf, ada, first, early()).await.unwrap();
         assert!(matches!(cancelled, CancelOutcome::Cancelled(ref p) if p.len() == 1));
-        let all = store.events_after(start, 100).await.unwrap();
+        let all = settled(&store, start, 3).await;
 
         // Assert
         assert_eq!(kinds(&after_seat), vec![(None, seats(first, 1))]);
@@ -188,7 +206,7 @@ store_test!(capacity_changes_and_pruning, |store| async move {
         .await
         .unwrap()
         .unwrap();
-    let events = store.events_after(start, 10).await.unwrap();
+    let events = settled(&store, start, 1).await;
     assert_eq!(
         kinds(&events),
         vec![(
@@ -212,7 +230,7 @@ store_test!(capacity_changes_and_pruning, |store| async move {
         .set_session_capacity(conf, first, None, early())
         .await
         .unwrap();
-    let next = store.events_after(events[0].cursor, 10).await.unwrap();
+    let next = settled(&store, events[0].cursor, 1).await;
     assert_eq!(next.len(), 1);
     assert!(next[0].cursor > events[0].cursor);
 });
@@ -262,7 +280,7 @@ async fn postgres_readers_wait_for_transactions_that_commit_late() {
     assert_eq!(store.latest_event().await.unwrap(), start);
 
     sqlx::query("COMMIT").execute(&mut slow).await.unwrap();
-    let events = store.events_after(start, 10).await.unwrap();
+    let events = settled(&store, start, 2).await;
     assert_eq!(events.len(), 2, "both, the late one first");
     assert_eq!(events[0].event.event.kind(), "occupancy");
     assert_eq!(events[1].event.event.kind(), "seats");
@@ -296,6 +314,6 @@ async fn postgres_wakes_every_instance_at_commit() {
         .expect("woken within 10 s")
         .expect("the feed");
     assert!(matches!(item, FeedItem::Message(_)), "{item:?}");
-    let events = b.events_after(Cursor::START, 10).await.unwrap();
+    let events = settled(&b, Cursor::START, 1).await;
     assert_eq!(events.len(), 1, "the other instance reads what woke it");
 }
