@@ -235,13 +235,29 @@ impl Store {
         capacity: Option<hallway_domain::Capacity>,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<Promotion>>> {
+        self.set_session_capacity_recorded(conference, session, capacity, None, now)
+            .await
+    }
+
+    /// [`Store::set_session_capacity`], writing `audit` to the conference's audit log in
+    /// the same transaction (when the session exists).
+    pub async fn set_session_capacity_recorded(
+        &self,
+        conference: ConferenceId,
+        session: SessionId,
+        capacity: Option<hallway_domain::Capacity>,
+        audit: Option<crate::AuditLine>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<Promotion>>> {
         let wanted = capacity.map(|c| c.get());
         if let Some(writer) = &self.writer {
-            return writer.set_capacity(conference, session, wanted, now).await;
+            return writer
+                .set_capacity(conference, session, wanted, audit, now)
+                .await;
         }
         on_engine!(
             self,
-            |tx| seats::set_capacity(&mut tx, conference, session, wanted, now),
+            |tx| seats::set_capacity(&mut tx, conference, session, wanted, audit.as_ref(), now),
             |a: &Option<Vec<Promotion>>| a.is_some()
         )
     }

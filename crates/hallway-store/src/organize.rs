@@ -73,6 +73,23 @@ fn role(raw: &str) -> Result<Role> {
     Role::parse(raw).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+/// A line of a conference's audit log, written by the transaction of the change it records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditLine {
+    /// Who did it.
+    pub user: UserId,
+    /// How they are shown (their email address).
+    pub actor: String,
+    /// What they did ("changed a session's seats").
+    pub action: String,
+    /// To what ("Opening keynote: 200").
+    pub detail: String,
+}
+
+/// Writes an audit line: conference, user, actor, action, detail, at.
+pub(crate) const RECORD: &str = "INSERT INTO audit_log (conference_id, user_id, actor, action, detail, at) \
+     VALUES ($1, $2, $3, $4, $5, $6)";
+
 impl Store {
     /// Whether `table` (rooms or tracks) has another row named `name`, ignoring case (a
     /// program's names are unique regardless of case).
@@ -492,7 +509,8 @@ impl Store {
         Ok(())
     }
 
-    /// Records an organizer action.
+    /// Records an organizer action (on its own; a change that has a transaction writes its
+    /// [`AuditLine`] in it instead).
     pub async fn record(
         &self,
         conference: ConferenceId,
@@ -503,9 +521,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO audit_log (conference_id, user_id, actor, action, detail, at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
+            sqlx::query(RECORD)
             .bind(conference.get())
             .bind(user.get())
             .bind(actor)

@@ -36,7 +36,7 @@ use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 
 use crate::agenda::{Attempt, CancelOutcome, MAX_ATTEMPTS, Promotion, ReserveOutcome};
 use crate::seats::{self, Reserve, sql::RusqliteTx};
-use crate::{Result, StoreError};
+use crate::{AuditLine, Result, StoreError};
 
 /// Most changes committed together.
 pub(crate) const MAX_BATCH: usize = 256;
@@ -57,6 +57,7 @@ enum Change {
         conference: ConferenceId,
         session: SessionId,
         wanted: Option<u32>,
+        audit: Option<AuditLine>,
         now: DateTime<Utc>,
     },
 }
@@ -183,12 +184,14 @@ impl Writer {
         conference: ConferenceId,
         session: SessionId,
         wanted: Option<u32>,
+        audit: Option<AuditLine>,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<Promotion>>> {
         let change = Change::Capacity {
             conference,
             session,
             wanted,
+            audit,
             now,
         };
         match self.run(change).await? {
@@ -329,11 +332,19 @@ fn apply(conn: &Connection, change: &Change) -> Result<Answer> {
             conference,
             session,
             wanted,
+            audit,
             now,
-        } => seats::set_capacity(&mut tx, *conference, *session, *wanted, *now)
-            .now_or_never()
-            .ok_or_else(pending)?
-            .map(Answer::Capacity),
+        } => seats::set_capacity(
+            &mut tx,
+            *conference,
+            *session,
+            *wanted,
+            audit.as_ref(),
+            *now,
+        )
+        .now_or_never()
+        .ok_or_else(pending)?
+        .map(Answer::Capacity),
     }
 }
 

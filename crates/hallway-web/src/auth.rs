@@ -54,8 +54,8 @@ pub fn digest(token: &str) -> String {
         .collect()
 }
 
-/// Argon2id parameters. The defaults are OWASP's (19 MiB, 2 passes); tests lower them with
-/// `HALLWAY_ARGON2_MEMORY_KIB` and `HALLWAY_ARGON2_PASSES` to stay fast.
+/// Argon2id parameters. The defaults are OWASP's (19 MiB, 2 passes); tests lower them (the
+/// binary's `--argon2-memory-kib` and `--argon2-passes`) to stay fast.
 #[derive(Clone, Debug)]
 pub struct HashCost {
     /// Memory per hash, KiB.
@@ -74,15 +74,11 @@ impl Default for HashCost {
 }
 
 impl HashCost {
-    /// The cost from the environment, else the default.
-    pub fn from_env() -> Self {
-        let get = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u32>().ok());
-        let d = Self::default();
+    /// A cost of `memory_kib` KiB (at least 8, Argon2's least) and `passes` (at least 1).
+    pub fn new(memory_kib: u32, passes: u32) -> Self {
         Self {
-            memory_kib: get("HALLWAY_ARGON2_MEMORY_KIB")
-                .unwrap_or(d.memory_kib)
-                .max(8),
-            passes: get("HALLWAY_ARGON2_PASSES").unwrap_or(d.passes).max(1),
+            memory_kib: memory_kib.max(8),
+            passes: passes.max(1),
         }
     }
 
@@ -188,15 +184,6 @@ impl LoginLimits {
         Self {
             ips: Windows::new(per_ip_per_minute.max(1), Duration::from_secs(60)),
         }
-    }
-
-    /// Limits from the environment.
-    pub fn from_env() -> Self {
-        let per_ip = std::env::var("HALLWAY_LOGIN_PER_IP_PER_MINUTE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(6000);
-        Self::new(per_ip)
     }
 
     /// Seconds to wait before trying again from `ip`, if its limit is reached; otherwise

@@ -182,6 +182,25 @@ pub enum PageError {
     Forbidden(String),
 }
 
+impl From<hallway_app::AppError> for ApiError {
+    fn from(e: hallway_app::AppError) -> Self {
+        use hallway_app::AppError as E;
+        match e {
+            E::Denied(m) => Self::Forbidden(m),
+            E::NotFound(m) => Self::NotFound(m),
+            E::Invalid { field, message } => Self::Invalid { field, message },
+            E::Store(e) => Self::Store(e),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<hallway_app::AppError> for PageError {
+    fn from(e: hallway_app::AppError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
 impl From<ApiError> for PageError {
     fn from(e: ApiError) -> Self {
         match e {

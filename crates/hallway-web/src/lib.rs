@@ -26,12 +26,36 @@ use tower_http::compression::CompressionLayer;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 
+/// How the web layer is tuned, read once by the binary (flags and their environment
+/// variables) and passed down; nothing below reads the environment.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// The cost of hashing passwords.
+    pub hash_cost: auth::HashCost,
+    /// Log-in attempts allowed per client address and minute.
+    pub login_per_ip_per_minute: u32,
+    /// This server's public address for links in exports and badge QR codes
+    /// (`https://hallway.example`); `None`: the request's `Host`.
+    pub public_url: Option<String>,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            hash_cost: auth::HashCost::default(),
+            login_per_ip_per_minute: 6000,
+            public_url: None,
+        }
+    }
+}
+
 /// What every handler can reach.
 #[derive(Clone, Debug)]
 pub struct AppState {
     store: Store,
     clock: Arc<dyn Clock>,
     featured: Option<Slug>,
+    public_url: Option<Arc<str>>,
     hash_cost: auth::HashCost,
     limits: Arc<auth::LoginLimits>,
     guesses: Arc<auth::CodeGuesses>,
@@ -44,15 +68,62 @@ impl AppState {
     /// whose "now and next" the home page shows (the demo conference in `hallway demo`);
     /// without it the home page picks the conference nearest to today.
     pub fn new(store: Store, clock: Arc<dyn Clock>, featured: Option<Slug>) -> Self {
+        Self::with_config(store, clock, featured, WebConfig::default())
+    }
+
+    /// [`AppState::new`] tuned by `config`.
+    pub fn with_config(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        featured: Option<Slug>,
+        config: WebConfig,
+    ) -> Self {
+        let public_url = config
+            .public_url
+            .as_deref()
+            .map(|u| u.trim().trim_end_matches('/'))
+            .filter(|u| !u.is_empty())
+            .map(Arc::from);
         Self {
             store,
             clock,
             featured,
-            hash_cost: auth::HashCost::from_env(),
-            limits: Arc::new(auth::LoginLimits::from_env()),
+            public_url,
+            hash_cost: config.hash_cost,
+            limits: Arc::new(auth::LoginLimits::new(config.login_per_ip_per_minute)),
             guesses: Arc::default(),
             live: live::Bus::default(),
             session_json: Arc::default(),
+        }
+    }
+
+    /// This server's address for links in exports and badge QR codes: the configured
+    /// public URL, else the request's `Host` (with `X-Forwarded-Proto` behind a proxy).
+    pub(crate) fn public_url(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.to_string();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+            })
+            .unwrap_or("localhost");
+        let scheme = headers
+            .get("x-forwarded-proto")
+            .and_then(|h| h.to_str().ok())
+            .filter(|p| *p == "https")
+            .unwrap_or("http");
+        format!("{scheme}://{host}")
+    }
+
+    /// What a use case runs with: the store and the time now.
+    pub(crate) fn context(&self) -> hallway_app::Context<'_> {
+        hallway_app::Context {
+            store: &self.store,
+            now: self.clock.now(),
         }
     }
 

@@ -14,8 +14,48 @@ pub struct Cli {
     /// Log format.
     #[arg(long, global = true, env = "HALLWAY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    #[command(flatten)]
+    pub tuning: Tuning,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// How the server and the commands are tuned. Every flag has its environment variable;
+/// the binary reads them once (`run::Config`) and passes what each part needs down.
+#[derive(Debug, Args)]
+pub struct Tuning {
+    /// Argon2id memory per password hash, KiB (OWASP's 19,456 by default; at least 8).
+    #[arg(long, global = true, env = "HALLWAY_ARGON2_MEMORY_KIB", default_value_t = 19 * 1024)]
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes per password hash (at least 1).
+    #[arg(
+        long,
+        global = true,
+        env = "HALLWAY_ARGON2_PASSES",
+        default_value_t = 2
+    )]
+    pub argon2_passes: u32,
+    /// Log-in attempts allowed per client address and minute (a venue's attendees may share
+    /// one NAT address).
+    #[arg(
+        long,
+        global = true,
+        env = "HALLWAY_LOGIN_PER_IP_PER_MINUTE",
+        default_value_t = 6000
+    )]
+    pub login_per_ip_per_minute: u32,
+    /// Database connections per instance, 1 to 256 (default 8). Several instances on one
+    /// PostgreSQL need max_connections >= instances x (pool + 2).
+    #[arg(long, global = true, env = "HALLWAY_DB_POOL")]
+    pub db_pool: Option<String>,
+    /// How often the server looks for due reminders, in milliseconds (at least 50).
+    #[arg(
+        long,
+        global = true,
+        env = "HALLWAY_REMINDER_TICK_MS",
+        default_value_t = 15_000
+    )]
+    pub reminder_tick_ms: u64,
 }
 
 /// How log lines look.
@@ -195,6 +235,10 @@ pub struct ServerArgs {
     /// Address to listen on.
     #[arg(long, env = "HALLWAY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// This server's public address (`https://hallway.example`) for links in exports and
+    /// badge QR codes; default: the request's Host.
+    #[arg(long, env = "HALLWAY_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 /// `hallway serve`.
@@ -216,6 +260,10 @@ pub struct DemoArgs {
     /// Address to listen on.
     #[arg(long, env = "HALLWAY_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// This server's public address for links in exports and badge QR codes; default:
+    /// the request's Host.
+    #[arg(long, env = "HALLWAY_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Seed of the generator: the same seed builds the same conference.
     #[arg(long, default_value_t = 2017)]
     pub seed: u64,

@@ -11,6 +11,7 @@ use hallway_store::{Backend, DatabaseUrl, InvariantReport, Store, TableCount};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{BackupArgs, CopyArgs, MigrateArgs};
+use crate::run::Config;
 
 /// What `hallway backup` says about PostgreSQL: its own tools make consistent dumps while
 /// servers keep running (the same commands are in docs/deploy.md).
@@ -24,9 +25,9 @@ const PG_DUMP_HINT: &str = concat!(
 );
 
 /// `hallway migrate`.
-pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+pub async fn migrate(args: MigrateArgs, config: &Config) -> anyhow::Result<()> {
     let url = args.db.url().context("--db")?;
-    let (store, report) = Store::migrate(&url, &crate::run::store_options()?)
+    let (store, report) = Store::migrate(&url, &config.store)
         .await
         .with_context(|| format!("migrating {url}"))?;
     store.close().await;
@@ -210,7 +211,7 @@ fn remove_if_there(path: &Path) -> anyhow::Result<()> {
 }
 
 /// `hallway copy`.
-pub async fn copy(args: CopyArgs) -> anyhow::Result<()> {
+pub async fn copy(args: CopyArgs, config: &Config) -> anyhow::Result<()> {
     let from = args.from.url().context("--from")?;
     let to = args.to.url().context("--to")?;
     // Connecting creates a missing SQLite file: a mistyped source must not become an empty
@@ -220,8 +221,8 @@ pub async fn copy(args: CopyArgs) -> anyhow::Result<()> {
     {
         anyhow::bail!("--from: there is no database at {path}");
     }
-    let source = open(&from).await?;
-    let target = open(&to).await?;
+    let source = open(&from, config).await?;
+    let target = open(&to, config).await?;
     if let Some(table) = target
         .first_nonempty_table()
         .await
@@ -345,8 +346,8 @@ pub async fn copy(args: CopyArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn open(url: &DatabaseUrl) -> anyhow::Result<Store> {
-    Store::connect(url, &crate::run::store_options()?)
+async fn open(url: &DatabaseUrl, config: &Config) -> anyhow::Result<Store> {
+    Store::connect(url, &config.store)
         .await
         .with_context(|| format!("opening the database {url}"))
 }

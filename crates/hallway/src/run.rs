@@ -14,30 +14,75 @@ use crate::cli::{Cli, Command, Db, DemoArgs, DirectoryCommand, LogFormat, ServeA
 use crate::demo;
 
 /// Runs `cli` to completion.
+/// What the commands need from the flags and the environment, read once at start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// How stores connect.
+    pub store: StoreOptions,
+    /// How the web layer is tuned.
+    pub web: hallway_web::WebConfig,
+    /// How often the server looks for due reminders.
+    pub reminder_tick: std::time::Duration,
+}
+
+impl Config {
+    /// Checks the tuning flags (a pool size out of range is refused before anything opens).
+    pub fn from_tuning(t: &crate::cli::Tuning) -> anyhow::Result<Self> {
+        let mut store = StoreOptions::default();
+        if let Some(raw) = &t.db_pool {
+            store.max_connections = raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=256).contains(n))
+                .with_context(|| format!("HALLWAY_DB_POOL={raw:?}: a number from 1 to 256"))
+                .context("--db-pool")?;
+        }
+        Ok(Self {
+            store,
+            web: hallway_web::WebConfig {
+                hash_cost: hallway_web::auth::HashCost::new(t.argon2_memory_kib, t.argon2_passes),
+                login_per_ip_per_minute: t.login_per_ip_per_minute,
+                public_url: None,
+            },
+            reminder_tick: std::time::Duration::from_millis(t.reminder_tick_ms.max(50)),
+        })
+    }
+}
+
 pub fn main(cli: Cli) -> anyhow::Result<()> {
     init_logging(cli.log_format);
+    let config = Config::from_tuning(&cli.tuning)?;
+    let config = &config;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
-            Command::Demo(args) => run_demo(args).await,
+            Command::Serve(args) => serve(args, config).await,
+            Command::Demo(args) => run_demo(args, config).await,
             Command::User(UserCommand::Add {
                 db,
                 email,
                 role,
                 conference,
                 name,
-            }) => user_add(&db, &email, &role, conference.as_deref(), name.as_deref()).await,
-            Command::Import(args) => crate::schedule::import(args).await,
-            Command::Export(args) => crate::schedule::export(args).await,
-            Command::Migrate(args) => crate::maintenance::migrate(args).await,
+            }) => {
+                let who = (
+                    email.as_str(),
+                    role.as_str(),
+                    conference.as_deref(),
+                    name.as_deref(),
+                );
+                user_add(&db, who, config).await
+            }
+            Command::Import(args) => crate::schedule::import(args, config).await,
+            Command::Export(args) => crate::schedule::export(args, config).await,
+            Command::Migrate(args) => crate::maintenance::migrate(args, config).await,
             Command::Backup(args) => crate::maintenance::backup(args).await,
-            Command::Copy(args) => crate::maintenance::copy(args).await,
+            Command::Copy(args) => crate::maintenance::copy(args, config).await,
             Command::Directory(DirectoryCommand::Load { db, file }) => {
-                let store = connect(&db).await?;
+                let store = connect(&db, config).await?;
                 let n = load_directory(&store, file.as_deref()).await?;
                 tracing::info!(editions = n, "directory loaded");
                 Ok(())
@@ -60,26 +105,11 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-pub(crate) async fn connect(db: &Db) -> anyhow::Result<Store> {
+pub(crate) async fn connect(db: &Db, config: &Config) -> anyhow::Result<Store> {
     let db: DatabaseUrl = db.url().context("--db")?;
-    Store::connect(&db, &store_options()?)
+    Store::connect(&db, &config.store)
         .await
         .with_context(|| format!("opening the database {db}"))
-}
-
-/// How every command connects: the defaults, with `HALLWAY_DB_POOL` connections per
-/// instance when set. Small pools serve best (STYLE.md, Storage); several instances on one
-/// PostgreSQL need `max_connections` ≥ instances × (pool + 1).
-pub(crate) fn store_options() -> anyhow::Result<StoreOptions> {
-    let mut options = StoreOptions::default();
-    if let Ok(raw) = std::env::var("HALLWAY_DB_POOL") {
-        options.max_connections = raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=256).contains(n))
-            .with_context(|| format!("HALLWAY_DB_POOL={raw:?}: a number from 1 to 256"))?;
-    }
-    Ok(options)
 }
 
 /// Replaces the directory with `file`, or with the shipped one; answers the edition count.
@@ -115,13 +145,11 @@ async fn load_directory(store: &Store, file: Option<&std::path::Path>) -> anyhow
 }
 
 /// `hallway user add`.
-async fn user_add(
-    db: &Db,
-    email: &str,
-    role: &str,
-    conference: Option<&str>,
-    name: Option<&str>,
-) -> anyhow::Result<()> {
+/// Who `hallway user add` makes: email, role, conference, name.
+type NewUser<'a> = (&'a str, &'a str, Option<&'a str>, Option<&'a str>);
+
+async fn user_add(db: &Db, who: NewUser<'_>, config: &Config) -> anyhow::Result<()> {
+    let (email, role, conference, name) = who;
     use std::io::{IsTerminal, Read, Write};
 
     let email = hallway_domain::Email::parse(email).context("--email")?;
@@ -145,7 +173,7 @@ async fn user_add(
         (raw.trim_end_matches(['\r', '\n']).to_owned(), false)
     };
     let password = hallway_domain::Password::parse(&password).context("the password")?;
-    let store = connect(db).await?;
+    let store = connect(db, config).await?;
     let conference_id = match &conference {
         Some(slug) => Some(
             store
@@ -165,7 +193,9 @@ async fn user_add(
             .unwrap_or("user")
             .to_owned()
     });
-    let hash = hallway_web::auth::HashCost::from_env()
+    let hash = config
+        .web
+        .hash_cost
         .hash(password.expose().to_owned())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -203,8 +233,8 @@ async fn user_add(
     Ok(())
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = connect(&args.server.db).await?;
+async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<()> {
+    let store = connect(&args.server.db, config).await?;
     if store.editions().await?.is_empty() {
         let n = load_directory(&store, None).await?;
         tracing::info!(
@@ -218,11 +248,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map(Slug::parse)
         .transpose()
         .context("--featured must be a conference slug")?;
-    run_server(store, &args.server.listen, featured).await
+    let config = Config {
+        web: hallway_web::WebConfig {
+            public_url: args.server.public_url.clone(),
+            ..config.web.clone()
+        },
+        ..config.clone()
+    };
+    run_server(store, &args.server.listen, featured, &config).await
 }
 
-async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
-    let store = connect(&args.db).await?;
+async fn run_demo(args: DemoArgs, config: &Config) -> anyhow::Result<()> {
+    let store = connect(&args.db, config).await?;
     let now = Utc::now();
     let size = demo::DemoSize {
         attendees: args.attendees,
@@ -270,7 +307,10 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
             .context("building the demo's contacts and ratings")?;
     let venue = demo_venue(&store, id, &users, &sessions, &seats, args.seed, now)
         .await
-        .context("building the demo's doors, labs and announcements")?;
+        .context("building the demo's doors and labs")?;
+    demo_volunteer(&store, id, now, config)
+        .await
+        .context("building the demo's volunteer and announcements")?;
     tracing::info!(
         check_ins = venue.0,
         machines_in_use = venue.1,
@@ -290,7 +330,14 @@ async fn run_demo(args: DemoArgs) -> anyhow::Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    run_server(store, &args.listen, Some(slug)).await
+    let config = Config {
+        web: hallway_web::WebConfig {
+            public_url: args.public_url.clone(),
+            ..config.web.clone()
+        },
+        ..config.clone()
+    };
+    run_server(store, &args.listen, Some(slug), &config).await
 }
 
 /// The demo's contacts and ratings, made through the same store functions as people's (so
@@ -364,8 +411,8 @@ async fn demo_networking(
 }
 
 /// The demo's venue: every lab gets a machine pool, seat holders of the sessions running now
-/// are checked in at their doors (and half of those in a running lab have started it), a few
-/// announcements, and a volunteer account for the door pages whose password is printed.
+/// are checked in at their doors (and half of those in a running lab have started it); the
+/// volunteer and the announcements are [`demo_volunteer`]'s.
 /// Answers (check-ins, machines in use).
 async fn demo_venue(
     store: &Store,
@@ -430,10 +477,22 @@ async fn demo_venue(
             }
         }
     }
+    Ok((check_ins, in_use))
+}
+
+/// The demo's door volunteer (whose password is printed) and the announcements they posted.
+async fn demo_volunteer(
+    store: &Store,
+    conference: hallway_domain::ConferenceId,
+    now: chrono::DateTime<Utc>,
+    config: &Config,
+) -> anyhow::Result<()> {
     // The volunteer staffs the doors; organizers are made with `hallway user add`.
     let email = hallway_domain::Email::parse("volunteer@harbor-days.invalid")?;
     let password = hallway_web::auth::new_token()[..16].to_owned();
-    let hash = hallway_web::auth::HashCost::from_env()
+    let hash = config
+        .web
+        .hash_cost
         .hash(password.clone())
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -477,29 +536,30 @@ async fn demo_venue(
             )
             .await?;
     }
-    Ok((check_ins, in_use))
+    Ok(())
 }
 
 async fn run_server(
     store: Store,
     listen: &std::net::SocketAddr,
     featured: Option<Slug>,
+    config: &Config,
 ) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let address = listener.local_addr().context("reading the bound address")?;
-    let state = AppState::new(store.clone(), Arc::new(SystemClock), featured);
+    let state = AppState::with_config(
+        store.clone(),
+        Arc::new(SystemClock),
+        featured,
+        config.web.clone(),
+    );
     let bus = state.live().clone();
     // How often due reminders are looked for; browser tests shorten it.
-    let tick = std::env::var("HALLWAY_REMINDER_TICK_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(15_000)
-        .max(50);
     let scheduler = tokio::spawn(hallway_web::live::run_reminders(
         state.clone(),
-        std::time::Duration::from_millis(tick),
+        config.reminder_tick,
     ));
     // Committed events (of every instance, on PostgreSQL) reach this one's live streams;
     // the dispatcher starts after what is committed before the first request.

@@ -11,7 +11,7 @@ use hallway_store::{ImportHow, ScheduleVersion};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{ExportArgs, ImportArgs};
-use crate::run::connect;
+use crate::run::{Config, connect};
 
 /// Files above this size get a progress bar while they are read.
 const BAR_FROM_BYTES: u64 = 256 * 1024;
@@ -61,8 +61,8 @@ fn spinner(message: &'static str) -> ProgressBar {
 }
 
 /// `hallway import`.
-pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
-    let store = connect(&args.db).await?;
+pub async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<()> {
+    let store = connect(&args.db, config).await?;
     let bytes = read_with_progress(&args.file)?;
     let options = ImportOptions {
         slug: args
@@ -179,11 +179,11 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
 }
 
 /// `hallway export`.
-pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+pub async fn export(args: ExportArgs, config: &Config) -> anyhow::Result<()> {
     let Some(format) = args.format.format() else {
         anyhow::bail!("--format: name one of xml, json, ics, csv");
     };
-    let store = connect(&args.db).await?;
+    let store = connect(&args.db, config).await?;
     let slug = Slug::parse(&args.conference).context("--conference must be a slug")?;
     let program = store
         .stored_program(&slug)

@@ -29,8 +29,8 @@ use hallway_domain::agenda::{
 use hallway_domain::events::{Event, Outgoing};
 use hallway_domain::{ConferenceId, Seats, SessionId, TimeSpan, UserId};
 
-use crate::Result;
 use crate::agenda::{CancelOutcome, Promotion, ReserveOutcome};
+use crate::{AuditLine, Result};
 
 /// The session a change is about, as the engine reads it at the start of the change.
 #[derive(Debug)]
@@ -121,6 +121,13 @@ pub(crate) trait SeatTx {
     ) -> Result<()>;
     /// Writes an event to the outbox, in this transaction.
     async fn emit(&mut self, event: &Outgoing, now: DateTime<Utc>) -> Result<()>;
+    /// Writes a line of the conference's audit log, in this transaction.
+    async fn record(
+        &mut self,
+        conference: ConferenceId,
+        line: &AuditLine,
+        now: DateTime<Utc>,
+    ) -> Result<()>;
 }
 
 /// One attempt at a reservation: [`crate::agenda::Attempt::Retry`] restarts it.
@@ -272,13 +279,14 @@ pub(crate) async fn cancel<T: SeatTx>(
 
 /// Sets a session's capacity (`wanted: None`: back to its room's). Raising it promotes
 /// waiting attendees at once; lowering it below the seats taken keeps everyone in (the
-/// seats over it are kept over) and admits nobody new until the count is below it. `None`
-/// when the conference has no such session.
+/// seats over it are kept over) and admits nobody new until the count is below it; `audit`
+/// is written with it. `None` when the conference has no such session.
 pub(crate) async fn set_capacity<T: SeatTx>(
     tx: &mut T,
     conference: ConferenceId,
     session: SessionId,
     wanted: Option<u32>,
+    audit: Option<&AuditLine>,
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<Promotion>>> {
     let Some((is_break, room_capacity, reserved)) = tx.capacity_basis(conference, session).await?
@@ -292,6 +300,9 @@ pub(crate) async fn set_capacity<T: SeatTx>(
     };
     tx.store_capacity(session, wanted, effective, kept_over(effective, reserved))
         .await?;
+    if let Some(line) = audit {
+        tx.record(conference, line, now).await?;
+    }
     Ok(Some(promote(tx, conference, session, now).await?))
 }
 

@@ -10,7 +10,8 @@ use hallway_domain::{ConferenceId, Seats, SessionId, TimeSpan, UserId};
 
 use super::{SeatTx, Target};
 use crate::agenda::{seats_of_row, span_of};
-use crate::{Result, StoreError, to_u32};
+use crate::organize::RECORD;
+use crate::{AuditLine, Result, StoreError, to_u32};
 
 const LOCK_ATTENDEE_PG: &str = "SELECT id FROM users WHERE id = $1 FOR UPDATE";
 
@@ -341,6 +342,24 @@ macro_rules! sqlx_seat_tx {
                 Ok(())
             }
 
+            async fn record(
+                &mut self,
+                conference: ConferenceId,
+                line: &AuditLine,
+                now: DateTime<Utc>,
+            ) -> Result<()> {
+                sqlx::query(RECORD)
+                    .bind(conference.get())
+                    .bind(line.user.get())
+                    .bind(&line.actor)
+                    .bind(&line.action)
+                    .bind(&line.detail)
+                    .bind(now.timestamp())
+                    .execute(&mut *self.0)
+                    .await?;
+                Ok(())
+            }
+
             async fn emit(&mut self, event: &Outgoing, now: DateTime<Utc>) -> Result<()> {
                 let (conference, to, kind, version, params) = emit_row(event);
                 sqlx::query(EMIT)
@@ -560,6 +579,23 @@ impl SeatTx for RusqliteTx<'_> {
             effective.map(i64::from),
             i64::from(kept_over),
             session.get(),
+        ))?;
+        Ok(())
+    }
+
+    async fn record(
+        &mut self,
+        conference: ConferenceId,
+        line: &AuditLine,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.statement(RECORD)?.execute((
+            conference.get(),
+            line.user.get(),
+            &line.actor,
+            &line.action,
+            &line.detail,
+            now.timestamp(),
         ))?;
         Ok(())
     }

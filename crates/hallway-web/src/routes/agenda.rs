@@ -9,8 +9,9 @@ use axum::body::Bytes;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use hallway_app::agenda;
 use hallway_domain::SessionId;
-use hallway_store::{CancelOutcome, ReserveOutcome, ReserveRequest};
+use hallway_store::{CancelOutcome, ReserveOutcome};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -215,17 +216,13 @@ async fn put_agenda(
     let conference = conference_id(&state, &slug).await?;
     let id = parse_id(&id, "session")?;
     let replace: Vec<SessionId> = body.replace.iter().copied().map(SessionId::new).collect();
-    let outcome = state
-        .store
-        .reserve(&ReserveRequest {
-            conference,
-            user: user.account.id,
-            session: SessionId::new(id),
-            replace: &replace,
-            waitlist: body.waitlist,
-            now: state.clock.now(),
-        })
-        .await?;
+    let who = hallway_app::Attendee::new(user.account, conference);
+    let cmd = agenda::Reserve {
+        session: SessionId::new(id),
+        replace,
+        waitlist: body.waitlist,
+    };
+    let outcome = agenda::reserve(state.context(), &who, cmd).await?;
     Ok(match accepted(&outcome) {
         Some(response) => response,
         None => reserve_response(&load(&state, &slug).await?, id, outcome),
@@ -371,15 +368,8 @@ async fn delete_agenda(
 ) -> Result<Response, ApiError> {
     let conference = conference_id(&state, &slug).await?;
     let id = parse_id(&id, "session")?;
-    let outcome = state
-        .store
-        .cancel(
-            conference,
-            user.account.id,
-            SessionId::new(id),
-            state.clock.now(),
-        )
-        .await?;
+    let who = hallway_app::Attendee::new(user.account, conference);
+    let outcome = agenda::cancel(state.context(), &who, SessionId::new(id)).await?;
     Ok(match outcome {
         CancelOutcome::Cancelled(_) => StatusCode::NO_CONTENT.into_response(),
         CancelOutcome::NotInAgenda => {
@@ -561,10 +551,8 @@ async fn agenda_form(
                 .into_response()
         };
     if f.action == "remove" {
-        let outcome = state
-            .store
-            .cancel(conference, user.account.id, sid, now)
-            .await?;
+        let who = hallway_app::Attendee::new(user.account.clone(), conference);
+        let outcome = agenda::cancel(state.context(), &who, sid).await?;
         return Ok(match outcome {
             CancelOutcome::Cancelled(_) | CancelOutcome::NotInAgenda => {
                 Redirect::to(&next).into_response()
@@ -589,17 +577,13 @@ async fn agenda_form(
     } else {
         Vec::new()
     };
-    let outcome = state
-        .store
-        .reserve(&ReserveRequest {
-            conference,
-            user: user.account.id,
-            session: sid,
-            replace: &replace,
-            waitlist: f.action == "waitlist",
-            now,
-        })
-        .await?;
+    let who = hallway_app::Attendee::new(user.account.clone(), conference);
+    let cmd = agenda::Reserve {
+        session: sid,
+        replace,
+        waitlist: f.action == "waitlist",
+    };
+    let outcome = agenda::reserve(state.context(), &who, cmd).await?;
     Ok(match outcome {
         ReserveOutcome::Reserved { .. } | ReserveOutcome::Waitlisted { .. } => Redirect::to(&next).into_response(),
         ReserveOutcome::Conflict(ids) => refuse("It overlaps your agenda",

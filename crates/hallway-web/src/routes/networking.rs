@@ -94,11 +94,8 @@ async fn my_card(
 }
 
 /// The URL the badge's QR code encodes.
-fn qr_url(headers: &HeaderMap, slug: &str, token: &str) -> String {
-    format!(
-        "{}/c/{slug}/x/{token}",
-        super::schedule::public_url(headers)
-    )
+fn qr_url(state: &AppState, headers: &HeaderMap, slug: &str, token: &str) -> String {
+    format!("{}/c/{slug}/x/{token}", state.public_url(headers))
 }
 
 /// The QR code of `url` as an SVG document.
@@ -177,10 +174,10 @@ pub struct CardDto {
     leaderboard: bool,
 }
 
-fn card_dto(card: &Card, slug: &str, headers: &HeaderMap) -> CardDto {
+fn card_dto(state: &AppState, card: &Card, slug: &str, headers: &HeaderMap) -> CardDto {
     CardDto {
         code: card.code.display(),
-        qr_url: qr_url(headers, slug, &card.token),
+        qr_url: qr_url(state, headers, slug, &card.token),
         qr_svg_url: format!("/c/{slug}/card/qr.svg"),
         name: card.fields.name().to_owned(),
         company: card.fields.company().to_owned(),
@@ -494,7 +491,7 @@ async fn get_card(
 ) -> Result<Json<CardDto>, ApiError> {
     let c = conference(&state, &slug).await?;
     let card = my_card(&state, c, user.account.id).await?;
-    Ok(Json(card_dto(&card, &slug, &headers)))
+    Ok(Json(card_dto(&state, &card, &slug, &headers)))
 }
 
 /// Edits the caller's card: what it says, what it shares, whether exchanges are accepted
@@ -521,7 +518,7 @@ async fn put_card(
         .update_card(c, user.account.id, &update, state.clock.now())
         .await?
         .ok_or_else(|| ApiError::Internal("the card vanished".into()))?;
-    Ok(Json(card_dto(&card, &slug, &headers)))
+    Ok(Json(card_dto(&state, &card, &slug, &headers)))
 }
 
 /// Renews the card's token and code: the old QR code and code stop working at once.
@@ -541,7 +538,7 @@ async fn rotate_card(
         .rotate_card(c, user.account.id, &fresh_secrets(), state.clock.now())
         .await?
         .ok_or_else(|| ApiError::Internal("the card vanished".into()))?;
-    Ok(Json(card_dto(&card, &slug, &headers)))
+    Ok(Json(card_dto(&state, &card, &slug, &headers)))
 }
 
 /// The caller's contacts, newest first, with what each shares and the caller's notes.
@@ -1022,7 +1019,7 @@ async fn qr_svg(
 ) -> Result<Response, PageError> {
     let d = detail(&state, &slug).await?;
     let card = my_card(&state, d.conference.id, user.account.id).await?;
-    let svg = qr_svg_of(&qr_url(&headers, &slug, &card.token))?;
+    let svg = qr_svg_of(&qr_url(&state, &headers, &slug, &card.token))?;
     Ok((
         [
             (header::CONTENT_TYPE, "image/svg+xml"),
@@ -1053,7 +1050,7 @@ async fn card_page(
 ) -> Result<CardPage, PageError> {
     let d = detail(&state, &slug).await?;
     let card = my_card(&state, d.conference.id, user.account.id).await?;
-    let dto = card_dto(&card, &slug, &headers);
+    let dto = card_dto(&state, &card, &slug, &headers);
     let svg = qr_svg_of(&dto.qr_url)?;
     // Inline: drop the XML declaration and label the image.
     let svg = svg

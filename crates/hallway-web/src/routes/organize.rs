@@ -92,27 +92,13 @@ async fn apply(
             })
         })
         .transpose()?;
-    let promoted = state
-        .store
-        .set_session_capacity(conference, SessionId::new(id), capacity, state.clock.now())
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no session {id} in {slug}.")))?;
+    let who = hallway_app::Organizer::prove(&state.store, account.clone(), conference).await?;
+    let cmd = hallway_app::agenda::SetCapacity {
+        session: SessionId::new(id),
+        capacity,
+    };
+    let promoted = hallway_app::agenda::set_capacity(state.context(), &who, cmd).await?;
     let now = state.store.session(conference, SessionId::new(id)).await?;
-    let title = now
-        .as_ref()
-        .map(|s| s.info.title.clone())
-        .unwrap_or_default();
-    super::workspace::audit_record(
-        state,
-        &detail,
-        account,
-        "changed a session's seats",
-        format!(
-            "{title}: {}",
-            capacity.map_or_else(|| "the room's".to_owned(), |c| c.get().to_string())
-        ),
-    )
-    .await?;
     Ok(CapacityResult {
         capacity: now.and_then(|s| s.seats.capacity()).map(Capacity::get),
         promoted: promoted.len(),

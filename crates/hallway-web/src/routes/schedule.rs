@@ -49,30 +49,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BYTES + 64 * 1024))
 }
 
-/// This server's address for links in exports: `HALLWAY_PUBLIC_URL`, else the request's
-/// `Host` (with `X-Forwarded-Proto` behind a proxy).
-pub(super) fn public_url(headers: &HeaderMap) -> String {
-    if let Ok(url) = std::env::var("HALLWAY_PUBLIC_URL")
-        && !url.trim().is_empty()
-    {
-        return url.trim().trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        })
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
 fn http_date(t: DateTime<Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
@@ -100,7 +76,7 @@ async fn exportable(
         .map_or(DateTime::UNIX_EPOCH, |v| v.created_at);
     let options = ExportOptions {
         version: latest.map_or_else(|| "1".to_owned(), ScheduleVersion::export_label),
-        public_url: public_url(headers),
+        public_url: state.public_url(headers),
         generated_at: modified,
         sequences: ScheduleVersion::sequences(&versions),
     };

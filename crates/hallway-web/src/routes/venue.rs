@@ -13,14 +13,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use hallway_domain::account::Role;
 use hallway_domain::networking::ShortCode;
 use hallway_domain::venue::{self, Audience, Direction, Machine};
-use hallway_domain::{ConferenceId, RoomId, SessionId, SessionKind, UserId};
-use hallway_store::{Account, DoorOutcome, DoorScan, LabOutcome, Target};
+use hallway_domain::{ConferenceId, RoomId, SessionId, SessionKind};
+use hallway_store::{Account, DoorOutcome, LabOutcome, Target};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::program::{ConfHeader, detail};
+use hallway_app::{DoorStaff, Organizer};
+
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser};
 use crate::error::{ApiError, PageError, problem};
@@ -79,18 +81,9 @@ async fn conference(state: &AppState, slug: &str) -> Result<ConferenceId, ApiErr
     super::agenda::conference_id(state, slug).await
 }
 
-async fn door_staff(
-    state: &AppState,
-    slug: &str,
-    user: &ApiUser,
-) -> Result<ConferenceId, ApiError> {
+async fn door_staff(state: &AppState, slug: &str, user: &ApiUser) -> Result<DoorStaff, ApiError> {
     let c = conference(state, slug).await?;
-    if !may_staff_doors(state, c, &user.account).await? {
-        return Err(ApiError::Forbidden(
-            "only the conference's organizers and volunteers staff its doors".into(),
-        ));
-    }
-    Ok(c)
+    Ok(DoorStaff::prove(&state.store, user.account.clone(), c).await?)
 }
 
 use super::organize::organizer_conference as organizer;
@@ -190,25 +183,19 @@ fn door_dto(o: &DoorOutcome) -> DoorDto {
 
 async fn scan_door(
     state: &AppState,
-    c: ConferenceId,
+    who: &DoorStaff,
     room: RoomId,
     badge: Target,
     direction: Direction,
 ) -> Result<DoorOutcome, ApiError> {
-    let outcome = state
-        .store
-        .door(&DoorScan {
-            conference: c,
-            room,
-            badge,
-            direction,
-            now: state.clock.now(),
-        })
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no room {room}.")))?;
-    // Every door of the room (on any instance) shows the same count: the scan wrote it to
-    // the outbox.
-    Ok(outcome)
+    // Every door of the room (on any instance) shows the same count: the scan writes it
+    // to the outbox.
+    let cmd = hallway_app::venue::Scan {
+        room,
+        badge,
+        direction,
+    };
+    Ok(hallway_app::venue::scan_door(state.context(), who, cmd).await?)
 }
 
 /// Checks a badge in or out at a room's door (organizers and volunteers). The answer is
@@ -227,11 +214,11 @@ async fn post_door(
     Path((slug, id)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<DoorDto>, ApiError> {
-    let c = door_staff(&state, &slug, &user).await?;
+    let who = door_staff(&state, &slug, &user).await?;
     let room = RoomId::new(parse_id(&id, "room")?);
     let body: DoorBody = super::parse_json(&body)?;
     let badge = badge_of(&body.code)?;
-    let outcome = scan_door(&state, c, room, badge, body.direction.into()).await?;
+    let outcome = scan_door(&state, &who, room, badge, body.direction.into()).await?;
     Ok(Json(door_dto(&outcome)))
 }
 
@@ -256,7 +243,7 @@ async fn get_occupancy(
     user: ApiUser,
     Path(slug): Path<String>,
 ) -> Result<Json<Vec<OccupancyDto>>, ApiError> {
-    let c = door_staff(&state, &slug, &user).await?;
+    let c = door_staff(&state, &slug, &user).await?.conference();
     Ok(Json(occupancy_dtos(&state, c).await?))
 }
 
@@ -549,28 +536,17 @@ fn announcement_dto(a: &hallway_store::Announcement) -> AnnouncementDto {
 async fn post(
     state: &AppState,
     c: ConferenceId,
-    author: UserId,
+    author: &Account,
     text: &str,
     audience: &str,
 ) -> Result<hallway_store::Announcement, ApiError> {
-    let text = venue::parse_announcement(text).ok_or_else(|| ApiError::Invalid {
-        field: "text",
-        message: format!("from 1 to {} characters", venue::MAX_ANNOUNCEMENT),
-    })?;
-    let audience = Audience::parse(audience).ok_or_else(|| ApiError::Invalid {
-        field: "audience",
-        message: "everyone, room:{id} or session:{id}".into(),
-    })?;
-    let posted = state
-        .store
-        .post_announcement(c, author, &text, audience, state.clock.now())
-        .await?
-        .ok_or_else(|| ApiError::Invalid {
-            field: "audience",
-            message: "the conference has no such room or session".into(),
-        })?;
+    let who = Organizer::prove(&state.store, author.clone(), c).await?;
+    let cmd = hallway_app::venue::Announce {
+        text: text.to_owned(),
+        audience: audience.to_owned(),
+    };
     // Its audience hears of it through the outbox, written with it.
-    Ok(posted)
+    Ok(hallway_app::venue::announce(state.context(), &who, cmd).await?)
 }
 
 /// Posts an announcement (organizers); delivered live to its audience and kept in the feed.
@@ -588,7 +564,7 @@ async fn post_announcement(
 ) -> Result<(StatusCode, Json<AnnouncementDto>), ApiError> {
     let c = organizer(&state, &slug, &user.account).await?;
     let body: AnnouncementBody = super::parse_json(&body)?;
-    let posted = post(&state, c, user.account.id, &body.text, &body.audience).await?;
+    let posted = post(&state, c, &user.account, &body.text, &body.audience).await?;
     Ok((StatusCode::CREATED, Json(announcement_dto(&posted))))
 }
 
@@ -764,7 +740,8 @@ async fn door_form(
     };
     match badge_of(&f.code) {
         Ok(badge) => {
-            let outcome = scan_door(&state, c, room, badge, direction).await?;
+            let who = DoorStaff::prove(&state.store, user.account.clone(), c).await?;
+            let outcome = scan_door(&state, &who, room, badge, direction).await?;
             page.occupancy = outcome.occupancy;
             page.answer = Some(door_dto(&outcome));
         }
@@ -1071,7 +1048,7 @@ async fn announcement_form(
     Form(f): Form<AnnouncementForm>,
 ) -> Result<Response, PageError> {
     let c = organizer(&state, &slug, &user.account).await?;
-    match post(&state, c, user.account.id, &f.text, &f.audience).await {
+    match post(&state, c, &user.account, &f.text, &f.audience).await {
         Ok(_) => Ok(Redirect::to(&format!("/c/{slug}/announcements")).into_response()),
         Err(ApiError::Invalid { field, message }) => {
             let mut page = announcements_page_of(&state, &user, &slug).await?;

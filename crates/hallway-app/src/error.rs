@@ -1,0 +1,27 @@
+//! What a use case refuses with, reduced to what its callers translate (an HTTP status, a
+//! form message, an exit code).
+
+use hallway_store::StoreError;
+
+/// Why a use case did nothing.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppError {
+    /// Occurs when the actor may not do this (the role is missing).
+    #[error("{0}")]
+    Denied(String),
+    /// Occurs when what was asked for does not exist in the conference.
+    #[error("{0}")]
+    NotFound(String),
+    /// Occurs when a field of the command is not acceptable; `field` names it.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field, as the API names it.
+        field: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Occurs when the store fails or refuses (see [`StoreError`]).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}

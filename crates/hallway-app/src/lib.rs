@@ -1,0 +1,32 @@
+//! The use cases: one function per thing a person does, each taking the actor that does it
+//! and a typed command. The actor's type is the permission: an [`Organizer`] can only be
+//! made by the check that proves the role ([`Organizer::prove`]), so a use case that takes
+//! one cannot be reached without it. Pages, the API and the command line call these
+//! functions and only translate HTTP or arguments to and from them.
+//!
+//! A use case runs its change in one transaction of the store, which also writes the events
+//! the change causes (the outbox) and, for organizer actions, the audit line. Nothing is
+//! published from here: the web layer's dispatcher reads committed events.
+//!
+//! This layer is being filled in use case by use case (the agenda, capacities, doors and
+//! announcements so far); the others still go from the web crate straight to the store.
+
+mod actor;
+pub mod agenda;
+mod error;
+pub mod venue;
+
+pub use actor::{Attendee, DoorStaff, Organizer};
+pub use error::AppError;
+
+use chrono::{DateTime, Utc};
+use hallway_store::Store;
+
+/// What every use case runs with: the store and the moment of the request.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    /// The database.
+    pub store: &'a Store,
+    /// When the request was made (the clock of the web layer or the command line).
+    pub now: DateTime<Utc>,
+}
