@@ -317,3 +317,58 @@ async fn postgres_wakes_every_instance_at_commit() {
     let events = settled(&b, Cursor::START, 1).await;
     assert_eq!(events.len(), 1, "the other instance reads what woke it");
 }
+
+store_test!(
+    a_capacity_change_writes_its_audit_line_and_event_or_neither,
+    |store| async move {
+        let (conf, [first, _], [ada, _]) = setup(&store, "audited").await;
+        let start = store.latest_event().await.unwrap();
+        let line = || hallway_store::AuditLine {
+            user: ada,
+            actor: "ada@example.org".into(),
+            action: "changed a session's seats".into(),
+            detail: "First: 5".into(),
+        };
+        let refused = store
+            .set_session_capacity_recorded(
+                conf,
+                SessionId::new(999_999),
+                Capacity::new(5).ok(),
+                Some(line()),
+                early(),
+            )
+            .await
+            .unwrap();
+        assert!(refused.is_none(), "no such session");
+        assert!(
+            store.audit_log(conf, 10).await.unwrap().is_empty(),
+            "a refusal writes no audit line"
+        );
+        store
+            .set_session_capacity_recorded(
+                conf,
+                first,
+                Capacity::new(5).ok(),
+                Some(line()),
+                early(),
+            )
+            .await
+            .unwrap()
+            .expect("the session exists");
+        let audit = store.audit_log(conf, 10).await.unwrap();
+        assert_eq!(audit.len(), 1, "the change wrote its audit line");
+        let events = settled(&store, start, 1).await;
+        assert_eq!(
+            kinds(&events),
+            vec![(
+                None,
+                Event::Seats {
+                    session: first,
+                    capacity: Some(5),
+                    reserved: 0
+                }
+            )],
+            "one event, the change's; the refusal wrote none"
+        );
+    }
+);
