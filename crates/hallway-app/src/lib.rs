@@ -14,6 +14,7 @@
 mod actor;
 pub mod agenda;
 mod error;
+pub mod organize;
 pub mod venue;
 
 pub use actor::{Attendee, DoorStaff, Organizer};

@@ -21,6 +21,20 @@ pub enum ApiError {
         /// What is wrong with it.
         message: String,
     },
+    /// Occurs when a JSON body cannot be read as the route's type: `field` is the path
+    /// of the value at fault (`body` for the whole), `line` and `column` where reading
+    /// stopped (1-based; 0 when the body was not read at all).
+    #[error("{field}: {message}")]
+    Malformed {
+        /// The path of the field, as `speakers[2].name`.
+        field: String,
+        /// The line in the body.
+        line: usize,
+        /// The column in the line.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// Occurs when the request carries no valid credentials; the text says what to send.
     #[error("{0}")]
     Unauthorized(&'static str),
@@ -54,7 +68,8 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this case.
     pub detail: String,
-    /// For `invalid`: the field or parameter at fault.
+    /// For `invalid`: the field or parameter at fault (a path such as `speakers[2].name`
+    /// for a JSON body; a malformed body also carries `line` and `column`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
 }
@@ -112,6 +127,31 @@ impl IntoResponse for ApiError {
                 format!("{field}: {message}"),
                 Some(field),
             ),
+            Self::Malformed {
+                field,
+                line,
+                column,
+                message,
+            } => {
+                let mut extra = serde_json::Map::new();
+                if line > 0 {
+                    extra.insert("line".into(), line.into());
+                    extra.insert("column".into(), column.into());
+                }
+                let at = if line > 0 {
+                    format!(" (line {line}, column {column})")
+                } else {
+                    String::new()
+                };
+                problem_with(
+                    StatusCode::BAD_REQUEST,
+                    "invalid",
+                    "Invalid request",
+                    format!("{field}: {message}{at}"),
+                    Some(&field),
+                    extra,
+                )
+            }
             Self::Unauthorized(why) => problem(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
@@ -207,6 +247,9 @@ impl From<ApiError> for PageError {
             ApiError::NotFound(what) => Self::NotFound(what),
             ApiError::Store(e) => Self::Store(e),
             ApiError::Invalid { field, message } => Self::Invalid(format!("{field}: {message}")),
+            ApiError::Malformed { field, message, .. } => {
+                Self::Invalid(format!("{field}: {message}"))
+            }
             ApiError::Forbidden(m) => Self::Forbidden(m),
             other => Self::Internal(other.to_string()),
         }

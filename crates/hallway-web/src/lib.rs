@@ -7,9 +7,11 @@
 mod assets;
 pub mod auth;
 mod clock;
+mod dto;
 mod error;
 pub mod live;
 mod openapi;
+mod request;
 mod routes;
 mod telemetry;
 mod view;
@@ -60,7 +62,7 @@ pub struct AppState {
     limits: Arc<auth::LoginLimits>,
     guesses: Arc<auth::CodeGuesses>,
     live: live::Bus,
-    session_json: Arc<routes::SessionJson>,
+    session_json: Arc<dto::SessionJson>,
 }
 
 impl AppState {

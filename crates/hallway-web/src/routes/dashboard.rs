@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use hallway_domain::ConferenceId;
 
-use super::program::{ConfHeader, detail};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
+use crate::request::detail;
+use crate::view::ConfHeader;
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -143,7 +144,7 @@ async fn load(
 ) -> Result<(ConfHeader, ConferenceId, Dashboard), PageError> {
     let d = detail(state, slug).await?;
     let c: ConferenceId = d.conference.id;
-    if !super::organize::is_organizer(state, c, &user.account).await? {
+    if !crate::request::is_organizer(state, c, &user.account).await? {
         return Err(PageError::Forbidden(
             "Only the conference's organizers see its dashboard.".into(),
         ));
@@ -284,7 +285,7 @@ async fn door_rules_form(
     axum::Form(typed): axum::Form<DoorRules>,
 ) -> Result<Response, PageError> {
     let c = detail(&state, &slug).await?.conference.id;
-    if !super::organize::is_organizer(&state, c, &user.account).await? {
+    if !crate::request::is_organizer(&state, c, &user.account).await? {
         return Err(PageError::Forbidden(
             "Only the conference's organizers set its door rules.".into(),
         ));

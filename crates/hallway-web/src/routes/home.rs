@@ -7,10 +7,10 @@ use axum::extract::State;
 use hallway_domain::{Conference, EditionStatus};
 use utoipa_axum::router::OpenApiRouter;
 
-use super::directory::EditionCard;
-use super::program::{ConfHeader, now_and_next};
 use crate::AppState;
 use crate::error::PageError;
+use crate::view::EditionCard;
+use crate::view::{ConfHeader, now_and_next};
 use crate::view::{ProgramIndex, SessionCard, clock_time};
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -14,14 +14,11 @@ mod program;
 mod schedule;
 mod venue;
 mod workspace;
-mod workspace_pages;
 
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-
-pub(crate) use program::SessionJson;
 
 use crate::AppState;
 use crate::error::{not_found_page, problem};
@@ -64,47 +61,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(schedule::router())
         .merge(venue::router())
         .merge(workspace::router())
-        .merge(OpenApiRouter::from(workspace_pages::router()))
         .merge(OpenApiRouter::from(dashboard::router()))
-}
-
-/// Parses a JSON body; a malformed one is `invalid` naming the field serde reports (or
-/// `body`), so clients learn what to fix.
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::error::ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        crate::error::ApiError::Invalid {
-            field: match path.split('.').next().unwrap_or("") {
-                "code" => "code",
-                "rating" => "rating",
-                "comment" => "comment",
-                "name" => "name",
-                "company" => "company",
-                "role" => "role",
-                "socials" => "socials",
-                "note" => "note",
-                "my_note" => "my_note",
-                "share" => "share",
-                "exchange" => "exchange",
-                "leaderboard" => "leaderboard",
-                "hidden" => "hidden",
-                "email" => "email",
-                "points" => "points",
-                "hourly_cap" => "hourly_cap",
-                "min_ratings" => "min_ratings",
-                "levels" => "levels",
-                "direction" => "direction",
-                "text" => "text",
-                "audience" => "audience",
-                "reserved_minutes" => "reserved_minutes",
-                "doors_open_minutes" => "doors_open_minutes",
-                "reset_between" => "reset_between",
-                _ => "body",
-            },
-            message: e.inner().to_string(),
-        }
-    })
 }
 
 /// Anything no route matched: problem+json under `/api/`, the 404 page elsewhere.

@@ -5,18 +5,18 @@ use axum::Json;
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::Redirect;
-use hallway_domain::account::Role;
-use hallway_domain::{Capacity, ConferenceId, SessionId};
+use hallway_domain::{Capacity, SessionId};
 use hallway_store::Account;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::program::parse_id;
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser};
 use crate::error::{ApiError, PageError};
+use crate::request::ApiJson;
+use crate::request::parse_id;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,36 +26,6 @@ pub fn router() -> OpenApiRouter<AppState> {
             "/c/{slug}/sessions/{id}/capacity",
             axum::routing::post(capacity_form),
         )
-}
-
-/// Whether `account` may organize `conference`.
-pub async fn is_organizer(
-    state: &AppState,
-    conference: ConferenceId,
-    account: &Account,
-) -> Result<bool, ApiError> {
-    Ok(account.is_admin
-        || state
-            .store
-            .roles(conference, account.id)
-            .await?
-            .contains(&Role::Organizer))
-}
-
-/// The published conference `slug` if `account` organizes it (or is a site admin); 403
-/// otherwise. The check of every organizer-only API route outside the workspace.
-pub(super) async fn organizer_conference(
-    state: &AppState,
-    slug: &str,
-    account: &Account,
-) -> Result<ConferenceId, ApiError> {
-    let c = super::agenda::conference_id(state, slug).await?;
-    if !is_organizer(state, c, account).await? {
-        return Err(ApiError::Forbidden(
-            "only the conference's organizers may do this".into(),
-        ));
-    }
-    Ok(c)
 }
 
 /// A new capacity.
@@ -81,8 +51,7 @@ async fn apply(
     id: &str,
     capacity: Option<i64>,
 ) -> Result<CapacityResult, ApiError> {
-    let detail = super::workspace::organized(state, account, slug).await?;
-    let conference = detail.conference.id;
+    let (_, who) = crate::request::organized(state, account, slug).await?;
     let id = parse_id(id, "session")?;
     let capacity = capacity
         .map(|c| {
@@ -92,13 +61,15 @@ async fn apply(
             })
         })
         .transpose()?;
-    let who = hallway_app::Organizer::prove(&state.store, account.clone(), conference).await?;
     let cmd = hallway_app::agenda::SetCapacity {
         session: SessionId::new(id),
         capacity,
     };
     let promoted = hallway_app::agenda::set_capacity(state.context(), &who, cmd).await?;
-    let now = state.store.session(conference, SessionId::new(id)).await?;
+    let now = state
+        .store
+        .session(who.conference(), SessionId::new(id))
+        .await?;
     Ok(CapacityResult {
         capacity: now.and_then(|s| s.seats.capacity()).map(Capacity::get),
         promoted: promoted.len(),
@@ -125,7 +96,7 @@ async fn set_capacity(
     State(state): State<AppState>,
     user: ApiUser,
     Path((slug, id)): Path<(String, String)>,
-    Json(body): Json<CapacityBody>,
+    ApiJson(body): ApiJson<CapacityBody>,
 ) -> Result<(StatusCode, Json<CapacityResult>), ApiError> {
     Ok((
         StatusCode::OK,
@@ -182,10 +153,10 @@ async fn set_settings(
     State(state): State<AppState>,
     user: ApiUser,
     Path(slug): Path<String>,
-    Json(body): Json<SettingsDto>,
+    ApiJson(body): ApiJson<SettingsDto>,
 ) -> Result<Json<SettingsDto>, ApiError> {
-    let detail = super::workspace::organized(&state, &user.account, &slug).await?;
-    let conference = detail.conference.id;
+    let (_, who) = crate::request::organized(&state, &user.account, &slug).await?;
+    let conference = who.conference();
     if body.agenda_grace_minutes > 240 {
         return Err(ApiError::Invalid {
             field: "agenda_grace_minutes",
@@ -196,12 +167,11 @@ async fn set_settings(
         .store
         .set_agenda_grace(conference, body.agenda_grace_minutes)
         .await?;
-    super::workspace::audit_record(
-        &state,
-        &detail,
-        &user.account,
+    hallway_app::organize::record(
+        state.context(),
+        &who,
         "changed the agenda grace period",
-        format!("{} minutes", body.agenda_grace_minutes),
+        &format!("{} minutes", body.agenda_grace_minutes),
     )
     .await?;
     Ok(Json(SettingsDto {

@@ -22,11 +22,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::organize::is_organizer;
-use super::program::{ConfHeader, load, parse_id};
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser};
 use crate::error::{ApiError, PageError};
+use crate::request::is_organizer;
+use crate::request::{load, parse_id};
+use crate::view::ConfHeader;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -621,7 +622,7 @@ async fn organizer_page(
     user: &PageUser,
     slug: &str,
 ) -> Result<ConfHeader, PageError> {
-    let detail = super::workspace::organized(state, &user.account, slug).await?;
+    let (detail, _) = crate::request::organized(state, &user.account, slug).await?;
     Ok(ConfHeader::new(&detail.conference))
 }
 

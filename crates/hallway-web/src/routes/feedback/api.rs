@@ -1,47 +1,30 @@
-//! Session feedback (issue #9): attendees who had a seat rate a session once it has
-//! started (`PUT /api/v1/conferences/{slug}/sessions/{id}/feedback`, and the form on the
-//! session page); speakers read their sessions' ratings and comments, organizers read
-//! everything and hide comments; the session page shows the average from the conference's
-//! minimum count of ratings up.
-//!
-//! Speakers and accounts: the program's speakers are not accounts. An organizer links a
-//! speaker to an account by email (`POST …/speakers/{id}/accounts`), which also gives that
-//! account the speaker role; from then on that person reads the feedback of the speaker's
-//! sessions.
+//! The JSON API of this feature (documented in the OpenAPI document).
 
-use askama::Template;
-use askama_web::WebTemplate;
+use super::session_in;
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, problem};
+use crate::request::OrganizedApi;
+use crate::request::parse_id;
+use crate::view::feedback::reader;
 use axum::Json;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use hallway_domain::networking::{Rating, parse_comment, shown_average};
-use hallway_domain::{ConferenceId, Email, Session, SessionId, SpeakerId, UserId};
-use hallway_store::{Account, Feedback, FeedbackOutcome, FeedbackRequest};
+use hallway_domain::{Email, SpeakerId, UserId};
+use hallway_store::{Feedback, FeedbackOutcome, FeedbackRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::program::{ConfHeader, load, parse_id};
-use crate::AppState;
-use crate::auth::{ApiUser, PageUser};
-use crate::error::{ApiError, PageError, problem};
-
-pub fn router() -> OpenApiRouter<AppState> {
+pub(super) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_feedback, put_feedback))
         .routes(routes!(put_hidden))
         .routes(routes!(link_speaker))
         .routes(routes!(unlink_speaker))
-        .route(
-            "/c/{slug}/sessions/{id}/feedback",
-            axum::routing::get(feedback_page).post(feedback_form),
-        )
-        .route(
-            "/c/{slug}/feedback/{id}/hidden",
-            axum::routing::post(hidden_form),
-        )
 }
 
 /// A rating and optional comment. `comment` absent keeps the stored one; "" removes it.
@@ -113,39 +96,12 @@ pub struct SessionFeedbackDto {
     entries: Option<Vec<FeedbackDto>>,
 }
 
-/// Who reads a session's feedback: `Some(true)` organizers (everything), `Some(false)` its
-/// linked speakers (visible comments), `None` others.
-async fn reader(
-    state: &AppState,
-    c: ConferenceId,
-    session: SessionId,
-    account: &Account,
-) -> Result<Option<bool>, ApiError> {
-    if super::organize::is_organizer(state, c, account).await? {
-        return Ok(Some(true));
-    }
-    Ok(state
-        .store
-        .speaks_in(c, session, account.id)
-        .await?
-        .then_some(false))
-}
-
-async fn session_in(
-    state: &AppState,
-    slug: &str,
-    id: &str,
-) -> Result<(ConferenceId, SessionId), ApiError> {
-    let c = super::agenda::conference_id(state, slug).await?;
-    let id = parse_id(id, "session")?;
-    Ok((c, SessionId::new(id)))
-}
-
 /// A session's rating summary, the caller's own feedback, and for its speakers and the
 /// organizers every rating and comment.
 #[utoipa::path(get, path = "/api/v1/conferences/{slug}/sessions/{id}/feedback", tag = "feedback",
     params(("slug" = String, Path, description = "The conference's slug"), ("id" = i64, Path, description = "The session's id")),
     responses((status = 200, body = SessionFeedbackDto), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+
 async fn get_feedback(
     State(state): State<AppState>,
     user: ApiUser,
@@ -192,6 +148,7 @@ async fn get_feedback(
         (status = 403, description = "`not-attended`: no seat in the session", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "`not-started`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+
 async fn put_feedback(
     State(state): State<AppState>,
     user: ApiUser,
@@ -199,7 +156,7 @@ async fn put_feedback(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let (c, session) = session_in(&state, &slug, &id).await?;
-    let body: FeedbackBody = super::parse_json(&body)?;
+    let body: FeedbackBody = crate::request::parse_json(&body)?;
     let invalid = |e: hallway_domain::networking::NetworkingError| ApiError::Invalid {
         field: e.field(),
         message: e.message(),
@@ -261,19 +218,20 @@ pub struct HiddenBody {
     params(("slug" = String, Path, description = "The conference's slug"), ("id" = i64, Path, description = "The feedback's id")),
     request_body = HiddenBody,
     responses((status = 200, body = HiddenBody), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+
 async fn put_hidden(
     State(state): State<AppState>,
     user: ApiUser,
     Path((slug, id)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let c = super::agenda::conference_id(&state, &slug).await?;
-    if !super::organize::is_organizer(&state, c, &user.account).await? {
+    let c = crate::request::published_id(&state, &slug).await?;
+    if !crate::request::is_organizer(&state, c, &user.account).await? {
         return Err(ApiError::Forbidden(
             "only the conference's organizers may hide comments".into(),
         ));
     }
-    let body: HiddenBody = super::parse_json(&body)?;
+    let body: HiddenBody = crate::request::parse_json(&body)?;
     let fid = parse_id(&id, "feedback")?;
     state
         .store
@@ -306,34 +264,21 @@ pub struct SpeakerAccountBody {
     email: String,
 }
 
-async fn organizer_of(
-    state: &AppState,
-    slug: &str,
-    user: &ApiUser,
-) -> Result<ConferenceId, ApiError> {
-    let c = super::agenda::conference_id(state, slug).await?;
-    if !super::organize::is_organizer(state, c, &user.account).await? {
-        return Err(ApiError::Forbidden(
-            "only the conference's organizers may link speakers".into(),
-        ));
-    }
-    Ok(c)
-}
-
 /// Links a speaker of the program to an account (organizers): that person gets the speaker
 /// role and reads the feedback of the speaker's sessions.
 #[utoipa::path(post, path = "/api/v1/conferences/{slug}/speakers/{id}/accounts", tag = "feedback",
     params(("slug" = String, Path, description = "The conference's slug"), ("id" = i64, Path, description = "The speaker's id")),
     request_body = SpeakerAccountBody,
     responses((status = 201, description = "Linked"), (status = 400, body = crate::error::Problem, content_type = "application/problem+json"), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+
 async fn link_speaker(
     State(state): State<AppState>,
-    user: ApiUser,
-    Path((slug, id)): Path<(String, String)>,
+    org: OrganizedApi,
+    Path((_slug, id)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let c = organizer_of(&state, &slug, &user).await?;
-    let body: SpeakerAccountBody = super::parse_json(&body)?;
+    let c = org.organizer.conference();
+    let body: SpeakerAccountBody = crate::request::parse_json(&body)?;
     let email = Email::parse(&body.email).map_err(|e| ApiError::Invalid {
         field: "email",
         message: e.to_string(),
@@ -347,17 +292,13 @@ async fn link_speaker(
     if !state.store.link_speaker(c, speaker, account.id).await? {
         return Err(ApiError::NotFound(format!("There is no speaker {id}.")));
     }
-    state
-        .store
-        .record(
-            c,
-            user.account.id,
-            &user.account.email,
-            "linked a speaker to an account",
-            &format!("speaker {id} = {}", email.as_str()),
-            state.clock.now(),
-        )
-        .await?;
+    hallway_app::organize::record(
+        state.context(),
+        &org.organizer,
+        "linked a speaker to an account",
+        &format!("speaker {id} = {}", email.as_str()),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "speaker": speaker.get(), "user": account.id.get() })),
@@ -371,241 +312,22 @@ async fn link_speaker(
     responses((status = 204, description = "Unlinked"), (status = 403, body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn unlink_speaker(
     State(state): State<AppState>,
-    user: ApiUser,
-    Path((slug, id, user_id)): Path<(String, String, String)>,
+    org: OrganizedApi,
+    Path((_slug, id, user_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let c = organizer_of(&state, &slug, &user).await?;
+    let c = org.organizer.conference();
     let speaker = SpeakerId::new(parse_id(&id, "speaker")?);
     let account = UserId::new(parse_id(&user_id, "account")?);
     if state.store.unlink_speaker(c, speaker, account).await? {
+        hallway_app::organize::record(
+            state.context(),
+            &org.organizer,
+            "unlinked a speaker from an account",
+            &format!("speaker {id} ≠ account {user_id}"),
+        )
+        .await?;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("There is no such link.".into()))
     }
-}
-
-// ---------------------------------------------------------------------------------------
-// Pages
-
-/// The feedback part of a session page.
-#[derive(Debug, Default)]
-pub(super) struct FeedbackPanel {
-    /// "4.3 ★ from 12 ratings", or why no average is shown; "" before the start.
-    pub(super) summary: String,
-    /// Whether the visitor may rate now.
-    pub(super) can_rate: bool,
-    /// Why not, for a logged-in visitor ("" when they can, or the session is a break).
-    pub(super) why_not: String,
-    /// The visitor's current rating (0: none) and comment.
-    pub(super) rating: u8,
-    pub(super) comment: String,
-    /// Whether the visitor reads all feedback (speaker or organizer).
-    pub(super) can_read: bool,
-}
-
-/// Builds the feedback panel of `session` for `visitor` (`reserved`: holds a seat).
-pub(super) async fn panel(
-    state: &AppState,
-    c: ConferenceId,
-    session: &Session,
-    visitor: Option<&Account>,
-    reserved: bool,
-) -> Result<FeedbackPanel, ApiError> {
-    if session.info.kind == hallway_domain::SessionKind::Break {
-        return Ok(FeedbackPanel::default());
-    }
-    let started = session.info.span.start() <= state.clock.now();
-    let mut p = FeedbackPanel::default();
-    if started {
-        let settings = state.store.points_settings(c).await?;
-        let s = state.store.rating_summary(c, session.id).await?;
-        p.summary = match shown_average(s.sum, s.count, settings.min_ratings) {
-            Some(avg) => format!(
-                "{avg:.1} ★ from {} rating{}",
-                s.count,
-                if s.count == 1 { "" } else { "s" }
-            ),
-            None if s.count == 0 => "No ratings yet.".to_owned(),
-            None => format!("The average shows from {} ratings.", settings.min_ratings),
-        };
-    }
-    if let Some(a) = visitor {
-        p.can_read = reader(state, c, session.id, a).await?.is_some();
-        if !started {
-            p.why_not = "You can rate this session once it has started.".into();
-        } else if !reserved {
-            p.why_not = "Only attendees who had a seat in this session can rate it.".into();
-        } else {
-            p.can_rate = true;
-            if let Some(f) = state.store.my_feedback(c, session.id, a.id).await? {
-                p.rating = f.rating;
-                p.comment = f.comment;
-            }
-        }
-    }
-    Ok(p)
-}
-
-#[derive(Debug, Deserialize)]
-struct FeedbackForm {
-    rating: String,
-    #[serde(default)]
-    comment: String,
-}
-
-async fn feedback_form(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path((slug, id)): Path<(String, String)>,
-    Form(f): Form<FeedbackForm>,
-) -> Result<Response, PageError> {
-    let (c, session) = session_in(&state, &slug, &id).await?;
-    let rating = f
-        .rating
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .and_then(|r| Rating::new(r).ok())
-        .ok_or_else(|| PageError::Invalid("rating: choose from 1 to 5 stars".into()))?;
-    let comment = parse_comment(&f.comment).map_err(|e| PageError::Invalid(e.to_string()))?;
-    let outcome = state
-        .store
-        .put_feedback(&FeedbackRequest {
-            conference: c,
-            session,
-            user: user.account.id,
-            rating,
-            comment: Some(comment),
-            now: state.clock.now(),
-        })
-        .await?;
-    match outcome {
-        FeedbackOutcome::Saved { .. } => {
-            Ok(Redirect::to(&format!("/c/{slug}/sessions/{id}?rated=1#feedback")).into_response())
-        }
-        FeedbackOutcome::NotStarted => Err(PageError::Invalid(
-            "This session has not started yet; rate it once it has.".into(),
-        )),
-        FeedbackOutcome::NotInAgenda => Err(PageError::Forbidden(
-            "Only attendees who had a seat in this session can rate it.".into(),
-        )),
-        FeedbackOutcome::NoSuchSession => Err(PageError::NotFound("No such session.".into())),
-    }
-}
-
-#[derive(Debug)]
-struct EntryView {
-    id: i64,
-    stars: String,
-    rating: u8,
-    comment: String,
-    hidden: bool,
-    author: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "feedback.html")]
-struct FeedbackPage {
-    conf: ConfHeader,
-    session_id: i64,
-    title: String,
-    organizer: bool,
-    summary: String,
-    entries: Vec<EntryView>,
-}
-
-async fn feedback_page(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path((slug, id)): Path<(String, String)>,
-) -> Result<FeedbackPage, PageError> {
-    let loaded = load(&state, &slug).await?;
-    let c = loaded.detail.conference.id;
-    let sid = SessionId::new(parse_id(&id, "session")?);
-    let session = loaded
-        .sessions
-        .iter()
-        .find(|s| s.id == sid)
-        .ok_or_else(|| PageError::NotFound(format!("There is no session {id}.")))?;
-    let Some(organizer) = reader(&state, c, sid, &user.account).await? else {
-        return Err(PageError::Forbidden(
-            "Only the session's speakers and the organizers read its feedback.".into(),
-        ));
-    };
-    let entries = state.store.session_feedback(c, sid, organizer).await?;
-    let s = state.store.rating_summary(c, sid).await?;
-    Ok(FeedbackPage {
-        conf: ConfHeader::new(&loaded.detail.conference),
-        session_id: sid.get(),
-        title: session.info.title.clone(),
-        organizer,
-        summary: if s.count == 0 {
-            "No ratings yet.".into()
-        } else {
-            format!(
-                "{:.1} ★ from {} rating{}",
-                s.sum as f64 / s.count as f64,
-                s.count,
-                if s.count == 1 { "" } else { "s" }
-            )
-        },
-        entries: entries
-            .into_iter()
-            .map(|f| EntryView {
-                id: f.id,
-                stars: "★".repeat(usize::from(f.rating)),
-                rating: f.rating,
-                comment: f.comment,
-                hidden: f.hidden,
-                author: if organizer { f.author } else { String::new() },
-            })
-            .collect(),
-    })
-}
-
-#[derive(Debug, Deserialize)]
-struct HiddenForm {
-    /// `hide` or `show`.
-    action: String,
-    session: i64,
-}
-
-async fn hidden_form(
-    State(state): State<AppState>,
-    user: PageUser,
-    Path((slug, id)): Path<(String, String)>,
-    Form(f): Form<HiddenForm>,
-) -> Result<Redirect, PageError> {
-    let c = super::agenda::conference_id(&state, &slug).await?;
-    if !super::organize::is_organizer(&state, c, &user.account).await? {
-        return Err(PageError::Forbidden(
-            "Only the conference's organizers may hide comments.".into(),
-        ));
-    }
-    let fid = parse_id(&id, "feedback")?;
-    let hidden = f.action == "hide";
-    state
-        .store
-        .set_feedback_hidden(c, fid, hidden)
-        .await?
-        .ok_or_else(|| PageError::NotFound(format!("There is no feedback {id}.")))?;
-    state
-        .store
-        .record(
-            c,
-            user.account.id,
-            &user.account.email,
-            if hidden {
-                "hid a comment"
-            } else {
-                "showed a comment"
-            },
-            &format!("feedback {fid}"),
-            state.clock.now(),
-        )
-        .await?;
-    Ok(Redirect::to(&format!(
-        "/c/{slug}/sessions/{}/feedback",
-        f.session
-    )))
 }

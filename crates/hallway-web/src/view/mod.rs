@@ -1,6 +1,13 @@
 //! Shapes the pages render: domain values turned into display strings in the conference's
 //! time zone. Templates only print these; they compute nothing.
 
+mod edition;
+pub mod feedback;
+mod header;
+
+pub use edition::EditionCard;
+pub use header::{ConfHeader, now_and_next};
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};

@@ -1,0 +1,13 @@
+//! What every route needs from a request before its own work, shared below the routes so
+//! that no route module imports another: the JSON body ([`ApiJson`]), typed path ids, the
+//! conference a request is about with the one rule of who may see it, and the organizer
+//! guard.
+
+mod conference;
+mod json;
+
+pub use conference::{
+    Loaded, OrganizedApi, detail, is_organizer, load, organized, organizer_conference, parse_id,
+    published_id,
+};
+pub use json::{ApiJson, parse_json};

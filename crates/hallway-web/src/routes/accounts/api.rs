@@ -1,0 +1,235 @@
+//! The JSON API of this feature (documented in the OpenAPI document).
+
+use super::{
+    LoginBody, PasswordBody, SignupBody, do_change_password, do_login, do_signup, end, invalid,
+    issue,
+};
+use crate::AppState;
+use crate::auth::{
+    ApiUser, ClientIp, Credential, clear_session_cookie, digest, new_token, session_cookie,
+};
+use crate::error::ApiError;
+use crate::request::ApiJson;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use hallway_store::Account;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(signup))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+}
+
+/// An account as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDto {
+    id: i64,
+    email: String,
+    name: String,
+    is_admin: bool,
+}
+
+impl From<&Account> for UserDto {
+    fn from(a: &Account) -> Self {
+        Self {
+            id: a.id.get(),
+            email: a.email.clone(),
+            name: a.name.clone(),
+            is_admin: a.is_admin,
+        }
+    }
+}
+
+/// A new API token and its account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenDto {
+    /// The bearer token: shown once, store it.
+    token: String,
+    user: UserDto,
+}
+
+/// Creates an account. Answers an API token and sets a log-in cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/signup",
+    tag = "accounts",
+    request_body = SignupBody,
+    responses(
+        (status = 201, body = TokenDto),
+        (status = 400, description = "A field is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The email has an account", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn signup(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SignupBody>,
+) -> Result<Response, ApiError> {
+    let (account, session, token) = do_signup(&state, &body).await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, session_cookie(&session, &headers))],
+        Json(TokenDto {
+            token,
+            user: UserDto::from(&account),
+        }),
+    )
+        .into_response())
+}
+
+/// Logs in. Answers a new API token and sets a log-in cookie. Failed attempts are limited
+/// per account (10 per 15 minutes) and, generously, per address.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "accounts",
+    request_body = LoginBody,
+    responses(
+        (status = 200, body = TokenDto),
+        (status = 401, description = "Wrong email or password", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Response, ApiError> {
+    let account = do_login(&state, &body, ip).await?;
+    let (session, token) = issue(&state, &account, "log-in").await?;
+    Ok((
+        [(header::SET_COOKIE, session_cookie(&session, &headers))],
+        Json(TokenDto {
+            token,
+            user: UserDto::from(&account),
+        }),
+    )
+        .into_response())
+}
+
+/// Logs out: ends the cookie's log-in session, or revokes the bearer token used.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "accounts", responses((status = 204)))]
+async fn logout(State(state): State<AppState>, user: ApiUser) -> Result<Response, ApiError> {
+    end(&state, &user.account, &user.credential).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, clear_session_cookie())],
+    )
+        .into_response())
+}
+
+/// The caller's account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = UserDto), (status = 401, body = crate::error::Problem, content_type = "application/problem+json")))]
+async fn me(user: ApiUser) -> Json<UserDto> {
+    Json(UserDto::from(&user.account))
+}
+
+/// Changes the password; other log-in sessions end.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordBody,
+    responses((status = 204), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
+
+async fn change_password(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<PasswordBody>,
+) -> Result<StatusCode, ApiError> {
+    let keep = match &user.credential {
+        Credential::Session(d) => Some(d.as_str()),
+        Credential::Token(_) => None,
+    };
+    do_change_password(&state, &user.account, keep, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An API token as listed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenInfoDto {
+    id: i64,
+    label: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The caller's API tokens (without their secrets).
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "accounts", responses((status = 200, body = [TokenInfoDto])))]
+async fn list_tokens(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<TokenInfoDto>>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .api_tokens(user.account.id)
+            .await?
+            .into_iter()
+            .map(|t| TokenInfoDto {
+                id: t.id,
+                label: t.label,
+                created_at: t.created_at,
+                revoked_at: t.revoked_at,
+            })
+            .collect(),
+    ))
+}
+
+/// A label for a new token.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewTokenBody {
+    label: String,
+}
+
+/// Issues a new API token.
+#[utoipa::path(post, path = "/api/v1/me/tokens", tag = "accounts", request_body = NewTokenBody, responses((status = 201, body = TokenDto)))]
+async fn create_token(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ApiJson(body): ApiJson<NewTokenBody>,
+) -> Result<(StatusCode, Json<TokenDto>), ApiError> {
+    let label =
+        hallway_domain::text::required(&body.label, 100).map_err(|e| invalid("label", e))?;
+    let token = new_token();
+    state
+        .store
+        .create_api_token(user.account.id, &digest(&token), &label, state.clock.now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenDto {
+            token,
+            user: UserDto::from(&user.account),
+        }),
+    ))
+}
+
+/// Revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "accounts",
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 204), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")))]
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    if state
+        .store
+        .revoke_api_token(user.account.id, Some(id), None, state.clock.now())
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("You have no live token {id}.")))
+    }
+}

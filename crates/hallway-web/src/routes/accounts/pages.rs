@@ -1,0 +1,333 @@
+//! The pages and forms of this feature.
+
+use super::{
+    LoginBody, PasswordBody, SignupBody, do_change_password, do_login, do_signup, end, issue,
+};
+use crate::AppState;
+use crate::auth::{
+    ClientIp, Credential, MaybeUser, PageUser, clear_session_cookie, digest, new_token,
+    session_cookie,
+};
+use crate::error::{ApiError, PageError};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use hallway_store::Account;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+
+pub(super) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .route("/signup", axum::routing::get(signup_page).post(signup_form))
+        .route("/login", axum::routing::get(login_page).post(login_form))
+        .route("/logout", axum::routing::post(logout_form))
+        .route("/account", axum::routing::get(account_page))
+        .route("/account/password", axum::routing::post(password_form))
+        .route("/account/tokens", axum::routing::post(token_form))
+        .route(
+            "/account/tokens/{id}/revoke",
+            axum::routing::post(revoke_form),
+        )
+}
+
+// ---------------------------------------------------------------------------------------
+// Pages
+
+#[derive(Debug, Deserialize, Default)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+fn safe_next(next: Option<&str>) -> String {
+    crate::view::local_path(next).unwrap_or_else(|| "/".to_owned())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    signup: bool,
+    next: String,
+    email: String,
+    name: String,
+    error: Option<String>,
+    user: Option<String>,
+}
+
+async fn signup_page(Query(q): Query<NextQuery>) -> LoginPage {
+    LoginPage {
+        signup: true,
+        next: safe_next(q.next.as_deref()),
+        email: String::new(),
+        name: String::new(),
+        error: None,
+        user: None,
+    }
+}
+
+async fn login_page(Query(q): Query<NextQuery>, MaybeUser(user): MaybeUser) -> LoginPage {
+    LoginPage {
+        signup: false,
+        next: safe_next(q.next.as_deref()),
+        email: String::new(),
+        name: String::new(),
+        error: None,
+        user: user.map(|(a, _)| a.email),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct SignupForm {
+    email: String,
+    password: String,
+    name: String,
+    next: Option<String>,
+}
+
+fn logged_in(session: &str, headers: &HeaderMap, next: &str) -> Response {
+    (
+        [(header::SET_COOKIE, session_cookie(session, headers))],
+        Redirect::to(next),
+    )
+        .into_response()
+}
+
+async fn signup_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<SignupForm>,
+) -> Response {
+    let next = safe_next(f.next.as_deref());
+    let body = SignupBody {
+        email: f.email.clone(),
+        password: f.password,
+        name: f.name.clone(),
+    };
+    match do_signup(&state, &body).await {
+        Ok((_, session, _)) => logged_in(&session, &headers, &next),
+        Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict(_))) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            LoginPage {
+                signup: true,
+                next,
+                email: f.email,
+                name: f.name,
+                error: Some(e.to_string()),
+                user: None,
+            },
+        )
+            .into_response(),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let next = safe_next(f.next.as_deref());
+    let body = LoginBody {
+        email: f.email.clone(),
+        password: f.password,
+    };
+    let result = match do_login(&state, &body, ip).await {
+        Ok(account) => issue(&state, &account, "log-in").await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((session, _)) => logged_in(&session, &headers, &next),
+        Err(e @ (ApiError::Unauthorized(_) | ApiError::RateLimited(_))) => {
+            let status = if matches!(e, ApiError::RateLimited(_)) {
+                StatusCode::TOO_MANY_REQUESTS
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            (
+                status,
+                LoginPage {
+                    signup: false,
+                    next,
+                    email: f.email,
+                    name: String::new(),
+                    error: Some(capitalise(&e.to_string())),
+                    user: None,
+                },
+            )
+                .into_response()
+        }
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+async fn logout_form(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> Result<Response, PageError> {
+    if let Some((account, credential)) = user {
+        end(&state, &account, &credential).await?;
+    }
+    Ok((
+        [(header::SET_COOKIE, clear_session_cookie())],
+        Redirect::to("/"),
+    )
+        .into_response())
+}
+
+#[derive(Debug)]
+struct TokenRow {
+    id: i64,
+    label: String,
+    created: String,
+    revoked: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+struct AccountPage {
+    name: String,
+    email: String,
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+    message: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+struct AccountQuery {
+    done: Option<String>,
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    user: PageUser,
+    Query(q): Query<AccountQuery>,
+) -> Result<AccountPage, PageError> {
+    let message = match q.done.as_deref() {
+        Some("password") => {
+            Some("Your password was changed; other devices were logged out.".to_owned())
+        }
+        Some("revoked") => Some("The token was revoked.".to_owned()),
+        _ => None,
+    };
+    account_view(&state, &user.account, None, message, None).await
+}
+
+async fn account_view(
+    state: &AppState,
+    account: &Account,
+    new_token: Option<String>,
+    message: Option<String>,
+    error: Option<String>,
+) -> Result<AccountPage, PageError> {
+    let tokens = state.store.api_tokens(account.id).await?;
+    Ok(AccountPage {
+        name: account.name.clone(),
+        email: account.email.clone(),
+        tokens: tokens
+            .into_iter()
+            .map(|t| TokenRow {
+                id: t.id,
+                label: t.label,
+                created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect(),
+        new_token,
+        message,
+        error,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+async fn password_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    let keep = match &user.credential {
+        Credential::Session(d) => Some(d.clone()),
+        Credential::Token(_) => None,
+    };
+    match do_change_password(
+        &state,
+        &user.account,
+        keep.as_deref(),
+        &PasswordBody {
+            current: f.current,
+            new: f.new,
+        },
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/account?done=password").into_response(),
+        Err(e @ ApiError::Invalid { .. }) => {
+            match account_view(&state, &user.account, None, None, Some(e.to_string())).await {
+                Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenForm {
+    label: String,
+}
+
+async fn token_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Form(f): Form<TokenForm>,
+) -> Result<AccountPage, PageError> {
+    let label =
+        hallway_domain::text::required(&f.label, 100).unwrap_or_else(|_| "unnamed".to_owned());
+    let token = new_token();
+    state
+        .store
+        .create_api_token(user.account.id, &digest(&token), &label, state.clock.now())
+        .await?;
+    // The secret is shown once, on this response, and never stored.
+    account_view(
+        &state,
+        &user.account,
+        Some(token),
+        Some(format!("Token \u{201c}{label}\u{201d} created.")),
+        None,
+    )
+    .await
+}
+
+async fn revoke_form(
+    State(state): State<AppState>,
+    user: PageUser,
+    Path(id): Path<i64>,
+) -> Result<Redirect, PageError> {
+    state
+        .store
+        .revoke_api_token(user.account.id, Some(id), None, state.clock.now())
+        .await?;
+    Ok(Redirect::to("/account?done=revoked"))
+}
