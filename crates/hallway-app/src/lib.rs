@@ -15,6 +15,7 @@ mod actor;
 pub mod agenda;
 mod error;
 pub mod organize;
+pub mod schedule;
 pub mod venue;
 
 pub use actor::{Attendee, DoorStaff, Organizer};

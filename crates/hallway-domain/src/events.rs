@@ -55,6 +55,39 @@ pub enum Event {
         /// Who it is for, as `Audience::to_text` spells it.
         audience: String,
     },
+    /// A new schedule version was released (by import or from the workspace draft), for
+    /// everybody: pages showing the program reload it.
+    Released {
+        /// The new version's number.
+        version: i64,
+        /// Sessions added, changed and removed by it.
+        added: u32,
+        /// Sessions changed.
+        changed: u32,
+        /// Sessions removed.
+        removed: u32,
+    },
+    /// A release changed a session the recipient kept or waited for.
+    SessionChanged {
+        /// The session (for `removed`, the id it had).
+        session: SessionId,
+        /// Its title when the release was made (a removed session has no other).
+        title: String,
+        /// What the release did to it for the recipient.
+        change: SessionChange,
+    },
+}
+
+/// What a release did to a session in someone's agenda.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionChange {
+    /// Taken off the program; gone from the agenda.
+    Removed,
+    /// Moved, retimed or renamed; still in the agenda.
+    Changed,
+    /// Moved onto another session the recipient has a seat in, so taken out of the agenda.
+    Dropped,
 }
 
 impl Event {
@@ -69,6 +102,8 @@ impl Event {
             Self::Reminder { .. } => "reminder",
             Self::Occupancy { .. } => "occupancy",
             Self::Announcement { .. } => "announcement",
+            Self::Released { .. } => "released",
+            Self::SessionChanged { .. } => "session_changed",
         }
     }
 }

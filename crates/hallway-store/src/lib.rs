@@ -52,7 +52,7 @@ pub use people::NewAttendee;
 pub use points::{LeaderRow, LedgerEntry};
 pub use program::{ConferenceDetail, SharedProgram};
 pub use reminders::{MAX_REMINDER_MINUTES, Reminder};
-pub use schedule::{ImportHow, ImportReport, ScheduleVersion};
+pub use schedule::{ImportBy, ImportHow, ImportReport, ScheduleVersion};
 pub use url::{Backend, DatabaseUrl, UrlError};
 pub use venue::{
     Announcement, DoorOutcome, DoorScan, LabOutcome, PoolMachine, RoomOccupancy, SessionActivity,

@@ -276,6 +276,20 @@ impl Store {
         label: &str,
         source: &str,
     ) -> Result<ConferenceId> {
+        self.insert_program_with(program, now, label, source, &crate::ImportHow::default())
+            .await
+    }
+
+    /// [`Store::insert_program_as`] by an import: with the audit line, the creator's role
+    /// and the `released` event that `how` asks for, in the same transaction.
+    pub(crate) async fn insert_program_with(
+        &self,
+        program: &Program,
+        now: DateTime<Utc>,
+        label: &str,
+        source: &str,
+        how: &crate::ImportHow,
+    ) -> Result<ConferenceId> {
         let c = program.conference();
         let day_change =
             i64::from(chrono::Timelike::num_seconds_from_midnight(&c.days.day_change()) / 60);
@@ -358,9 +372,13 @@ impl Store {
             .bind(i64::try_from(program.sessions().len()).unwrap_or(i64::MAX))
             .execute(&mut *tx)
             .await?;
+            let added = u32::try_from(program.sessions().len()).unwrap_or(u32::MAX);
+            let none: [hallway_domain::events::Outgoing; 0] = [];
+            crate::schedule::import_effects!(tx, conference, how, source, true, 1, (added, 0u32, 0u32), none, now);
             tx.commit().await?;
             conference
         });
+        self.events_written();
         Ok(ConferenceId::new(id))
     }
 

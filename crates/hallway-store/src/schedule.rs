@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use hallway_domain::agenda::conflicts;
 use hallway_domain::changes::{Change, ChangeEntry, StoredProgram, diff};
+use hallway_domain::events::{Event, Outgoing, SessionChange};
 use hallway_domain::program::SessionDraft;
 use hallway_domain::{ConferenceId, Guid, Program, SessionId, Slug, TimeSpan, TimeZone, UserId};
 
@@ -65,7 +66,7 @@ impl ScheduleVersion {
 }
 
 /// How to import.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ImportHow {
     /// Report what would happen; store nothing.
     pub dry_run: bool,
@@ -73,7 +74,79 @@ pub struct ImportHow {
     /// (frab XML, c3voc JSON), stored session capacities are kept; room capacities the file
     /// leaves open are always kept.
     pub states_session_capacities: bool,
+    /// Who imports. Their audit line is written in the import's transaction, its detail
+    /// the source and what the version changed.
+    pub by: Option<ImportBy>,
+    /// Make `by` an organizer of the conference if the import creates it.
+    pub organizer_if_created: bool,
+    /// Discard the conference's draft in the same transaction (a release of the draft).
+    pub drop_draft: bool,
 }
+
+/// Who imports, as the audit log shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportBy {
+    /// Their account; `None` for the server's operator at the command line.
+    pub user: Option<UserId>,
+    /// How they are shown (their email address, or "hallway import").
+    pub actor: String,
+    /// What they did ("imported the schedule", "released a schedule version").
+    pub action: String,
+}
+
+/// Writes what every stored import also writes, inside the sqlx transaction `$tx` of the
+/// conference `$conference` (an i64): the audit line, the organizer role of the creator, the
+/// dropped draft and the `released` event for everybody, then `$changed` (per-attendee
+/// events). `$how` is the [`ImportHow`], `$source` the version's source.
+macro_rules! import_effects {
+    ($tx:expr, $conference:expr, $how:expr, $source:expr, $created:expr, $version:expr,
+     ($added:expr, $changed_n:expr, $removed:expr), $changed:expr, $now:expr) => {{
+        let how: &$crate::ImportHow = $how;
+        if let Some(by) = &how.by {
+            sqlx::query($crate::organize::RECORD)
+                .bind($conference)
+                .bind(by.user.map(hallway_domain::UserId::get))
+                .bind(&by.actor)
+                .bind(&by.action)
+                .bind(format!(
+                    "{}: version {}, {} added, {} changed, {} removed",
+                    $source, $version, $added, $changed_n, $removed
+                ))
+                .bind($now.timestamp())
+                .execute(&mut *$tx)
+                .await?;
+            if $created && how.organizer_if_created {
+                if let Some(user) = by.user {
+                    sqlx::query(
+                        "INSERT INTO conference_members (conference_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind($conference)
+                    .bind(user.get())
+                    .bind(hallway_domain::account::Role::Organizer.as_str())
+                    .execute(&mut *$tx)
+                    .await?;
+                }
+            }
+        }
+        if how.drop_draft {
+            sqlx::query("DELETE FROM drafts WHERE conference_id = $1")
+                .bind($conference)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        let released = hallway_domain::events::Outgoing::everyone(
+            hallway_domain::ConferenceId::new($conference),
+            hallway_domain::events::Event::Released {
+                version: $version,
+                added: $added,
+                changed: $changed_n,
+                removed: $removed,
+            },
+        );
+        $crate::outbox::emit_in!($tx, std::iter::once(&released).chain($changed.iter()), $now);
+    }};
+}
+pub(crate) use import_effects;
 
 /// What an import did, or would do (`dry_run`).
 #[derive(Clone, Debug, PartialEq)]
@@ -227,7 +300,10 @@ impl Store {
                     promotions: Vec::new(),
                 };
                 if !dry_run {
-                    match self.insert_program_as(program, now, label, source).await {
+                    match self
+                        .insert_program_with(program, now, label, source, &how)
+                        .await
+                    {
                         Ok(id) => report.conference = id,
                         // Created by someone else in the meantime: merge into theirs.
                         Err(StoreError::Conflict(_)) => continue,
@@ -262,7 +338,7 @@ impl Store {
                 return self.preview(&old, changes, expected + 1).await;
             }
             match self
-                .merge_once(&old, program, changes, expected, label, source, now)
+                .merge_once(&old, program, changes, expected, label, source, now, &how)
                 .await
             {
                 Ok(Attempt::Done(report)) => {
@@ -331,6 +407,7 @@ impl Store {
         label: &str,
         source: &str,
         now: DateTime<Utc>,
+        how: &ImportHow,
     ) -> Result<Attempt<ImportReport>> {
         let (begin, lock) = write_sql(self.backend());
         let conference = old.conference.id.get();
@@ -440,6 +517,14 @@ impl Store {
 
             let mut notified = 0u32;
             let mut dropped = Vec::new();
+            let mut told: Vec<Outgoing> = Vec::new();
+            let tell = |user: i64, session: i64, title: &str, change: SessionChange| {
+                Outgoing::to(
+                    ConferenceId::new(conference),
+                    UserId::new(user),
+                    Event::SessionChanged { session: SessionId::new(session), title: title.to_owned(), change },
+                )
+            };
             let notify = "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, created_at) \
                           VALUES ($1, $2, $3, $4, $5, $6)";
 
@@ -461,6 +546,7 @@ impl Store {
                         ))
                         .bind(now.timestamp())
                         .execute(&mut *tx).await?;
+                    told.push(tell(user, id.get(), &s.info.title, SessionChange::Removed));
                     notified += 1;
                     if state == "reserved" {
                         dropped.push((UserId::new(user), *id));
@@ -532,6 +618,7 @@ impl Store {
                             .bind(conference).bind(user).bind("changed").bind(id.get()).bind(&message)
                             .bind(now.timestamp())
                             .execute(&mut *tx).await?;
+                        told.push(tell(user, id.get(), &info.title, SessionChange::Changed));
                         notified += 1;
                     }
                 }
@@ -571,6 +658,7 @@ impl Store {
                         ))
                         .bind(now.timestamp())
                         .execute(&mut *tx).await?;
+                    told.push(tell(user, *session, &title, SessionChange::Dropped));
                     dropped.push((UserId::new(user), SessionId::new(*session)));
                 }
             }
@@ -628,6 +716,7 @@ impl Store {
             .bind(to_json(&changes.entries))
             .execute(&mut *tx)
             .await?;
+            import_effects!(tx, conference, how, source, false, version, (added, changed, removed), told, now);
             tx.commit().await?;
             Ok(Attempt::Done(ImportReport {
                 conference: old.conference.id,

@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
-use hallway_domain::events::{Cursor, Event as Change};
+use hallway_domain::events::{Cursor, Event as Change, SessionChange};
 use hallway_domain::{ConferenceId, UserId};
 use hallway_store::StoredEvent;
 use hallway_store::events::{EventFeed, FeedItem};
@@ -216,6 +216,38 @@ pub async fn word(state: &AppState, stored: &StoredEvent) -> LiveEvent {
         } => json!({ "room": room.get(), "occupancy": occupancy, "capacity": capacity }),
         Change::Announcement { id, text, audience } => {
             json!({ "id": id, "text": text, "audience": audience })
+        }
+        Change::Released {
+            version,
+            added,
+            changed,
+            removed,
+        } => json!({
+            "version": version,
+            "added": added,
+            "changed": changed,
+            "removed": removed,
+            "message": format!(
+                "The program was updated (version {version}: {added} added, {changed} changed, {removed} removed)."
+            ),
+        }),
+        Change::SessionChanged {
+            session,
+            title,
+            change,
+        } => {
+            let message = match change {
+                SessionChange::Removed => format!(
+                    "\u{201c}{title}\u{201d} was taken off the program; it is no longer in your agenda."
+                ),
+                SessionChange::Changed => format!(
+                    "\u{201c}{title}\u{201d} changed: its new time and room are in your agenda."
+                ),
+                SessionChange::Dropped => format!(
+                    "\u{201c}{title}\u{201d} moved onto another session of your agenda, so we took it out. Add it again if you prefer it."
+                ),
+            };
+            json!({ "session": session.get(), "change": change, "message": message })
         }
     };
     LiveEvent {

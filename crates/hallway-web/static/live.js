@@ -1,5 +1,5 @@
 // hallway live updates: seat counts and door counts change in place, and reminders, waitlist
-// promotions and announcements appear as toasts, from the conference's Server-Sent Events stream. Pages work without it.
+// promotions, schedule releases and announcements appear as toasts, from the conference's Server-Sent Events stream. Pages work without it.
 (() => {
   "use strict";
   const slug = document.body.dataset.conference;
@@ -81,6 +81,14 @@
     });
     document.dispatchEvent(new CustomEvent("hallway:occupancy", { detail: d }));
   });
+  // A release: everybody hears of the new version; attendees whose sessions it changed
+  // hear what happened to theirs.
+  const program = { href: `/c/${encodeURIComponent(slug)}/program`, text: "The program" };
+  source.addEventListener("released", (e) => {
+    toast(JSON.parse(e.data).message, "released", program);
+    reloadSeats();
+  });
+  source.addEventListener("session_changed", (e) => toast(JSON.parse(e.data).message, "changed", agenda));
   const feed = { href: `/c/${encodeURIComponent(slug)}/announcements`, text: "All announcements" };
   source.addEventListener("announcement", (e) => toast(JSON.parse(e.data).text, "announcement", feed));
 })();

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 use hallway_domain::{Slug, TimeZone};
 use hallway_formats::schedule::{self, ExportOptions, ImportOptions};
-use hallway_store::{ImportHow, ScheduleVersion};
+use hallway_store::ScheduleVersion;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{ExportArgs, ImportArgs};
@@ -93,19 +93,23 @@ pub async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<()> {
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
     );
-    let report = store
-        .import_program(
-            &imported.program,
-            &imported.version,
-            &source,
-            Utc::now(),
-            ImportHow {
-                dry_run: args.dry_run,
-                states_session_capacities: imported.format.states_session_capacities(),
-            },
-        )
-        .await
-        .context("storing the program")?;
+    // The same use case as the web upload: the audit line (by the operator), the
+    // attendees told and the events, in the import's transaction.
+    let cmd = hallway_app::schedule::Import {
+        program: &imported.program,
+        label: &imported.version,
+        source: &source,
+        dry_run: args.dry_run,
+        states_session_capacities: imported.format.states_session_capacities(),
+    };
+    let ctx = hallway_app::Context {
+        store: &store,
+        now: Utc::now(),
+    };
+    let report =
+        hallway_app::schedule::import(ctx, &hallway_app::schedule::Importer::Operator, cmd)
+            .await
+            .context("storing the program")?;
     parsing.finish_and_clear();
     let total = started.elapsed();
 

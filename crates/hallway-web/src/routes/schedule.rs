@@ -11,11 +11,10 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use hallway_domain::account::Role;
 use hallway_domain::changes::{ChangeEntry, StoredProgram};
 use hallway_domain::{SessionId, Slug, TimeZone};
 use hallway_formats::schedule::{self, ExportOptions, Format, ImportOptions, MAX_BYTES};
-use hallway_store::{Account, ImportHow, ImportReport, ScheduleVersion};
+use hallway_store::{Account, ImportReport, ScheduleVersion};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -25,7 +24,6 @@ use utoipa_axum::routes;
 use crate::AppState;
 use crate::auth::{ApiUser, PageUser};
 use crate::error::{ApiError, PageError};
-use crate::request::is_organizer;
 use crate::request::{load, parse_id};
 use crate::view::ConfHeader;
 
@@ -308,19 +306,8 @@ async fn run_import(
         field: "slug",
         message: e.to_string(),
     })?;
-    match state.store.conference(&slug).await? {
-        Some(d) if !is_organizer(state, d.conference.id, account).await? => {
-            return Err(ApiError::Forbidden(
-                "only this conference's organizers may import its schedule".into(),
-            ));
-        }
-        None if !account.is_admin => {
-            return Err(ApiError::Forbidden(
-                "only site admins may create a conference by import".into(),
-            ));
-        }
-        _ => {}
-    }
+    let who =
+        hallway_app::schedule::Importer::prove(state.context(), account.clone(), &slug).await?;
     let format = match query.format.as_deref().map(str::trim) {
         None | Some("" | "auto") => None,
         Some(f) => Some(Format::parse(f).ok_or_else(|| ApiError::Invalid {
@@ -348,40 +335,25 @@ async fn run_import(
         })?;
     let dry_run = query.dry_run.unwrap_or(false);
     let p = &imported.program;
-    let report: ImportReport = state
-        .store
-        .import_program(
-            p,
-            &imported.version,
-            source,
-            state.clock.now(),
-            ImportHow {
-                dry_run,
-                states_session_capacities: imported.format.states_session_capacities(),
-            },
-        )
-        .await?;
+    let (slug, days, rooms, tracks, sessions, speakers) = (
+        p.conference().slug.clone(),
+        p.conference().days.dates().len(),
+        p.rooms().len(),
+        p.tracks().len(),
+        p.sessions().len(),
+        p.speakers().len(),
+    );
+    let cmd = hallway_app::schedule::Import {
+        program: &imported.program,
+        label: &imported.version,
+        source,
+        dry_run,
+        states_session_capacities: imported.format.states_session_capacities(),
+    };
+    // The audit line, the creator's organizer role and the events are written with it.
+    let report: ImportReport = hallway_app::schedule::import(state.context(), &who, cmd).await?;
     if !dry_run {
-        if report.created {
-            state
-                .store
-                .grant_role(report.conference, account.id, Role::Organizer)
-                .await?;
-        }
-        tracing::info!(conference = %p.conference().slug, version = report.version, added = report.added, changed = report.changed, removed = report.removed, "schedule imported");
-        if let Some(detail) = state.store.conference(&p.conference().slug).await? {
-            super::workspace::audit_record(
-                state,
-                &detail,
-                account,
-                "imported the schedule",
-                format!(
-                    "{source}: version {}, {} added, {} changed, {} removed",
-                    report.version, report.added, report.changed, report.removed
-                ),
-            )
-            .await?;
-        }
+        tracing::info!(conference = %slug, version = report.version, added = report.added, changed = report.changed, removed = report.removed, "schedule imported");
     }
     Ok(ImportResult {
         dry_run,
@@ -389,11 +361,11 @@ async fn run_import(
         version: report.version,
         format: imported.format.name().to_owned(),
         label: imported.version.clone(),
-        days: p.conference().days.dates().len(),
-        rooms: p.rooms().len(),
-        tracks: p.tracks().len(),
-        sessions: p.sessions().len(),
-        speakers: p.speakers().len(),
+        days,
+        rooms,
+        tracks,
+        sessions,
+        speakers,
         added: report.added,
         changed: report.changed,
         removed: report.removed,

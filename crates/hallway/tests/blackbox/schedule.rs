@@ -248,10 +248,41 @@ server_test!(
             306
         );
 
+        // Everybody hears of the release; each attendee hears what it did to theirs.
+        let (anyone, anyone_task) = common::listen(&app.client, &app.url(""), None, None).await;
+        let (first, first_task) =
+            common::listen(&app.client, &app.url(""), Some(&people[0]), None).await;
+        let (second, second_task) =
+            common::listen(&app.client, &app.url(""), Some(&people[1]), None).await;
         let r = upload(&organizer, "", body).await.unwrap();
         assert_eq!(r.status(), 200);
         let done: Value = r.json().await.unwrap();
         assert_eq!(done["version"], 2);
+        anyone
+            .wait_for("the release", |e| {
+                e.iter()
+                    .any(|(_, k, d)| k == "released" && d["version"] == 2)
+            })
+            .await;
+        for (events, session, change) in [
+            (&first, &gone["id"], "removed"),
+            (&second, &moved["id"], "changed"),
+        ] {
+            events
+                .wait_for("what the release did to my session", |e| {
+                    e.iter().any(|(_, k, d)| {
+                        k == "session_changed" && d["session"] == *session && d["change"] == change
+                    })
+                })
+                .await;
+        }
+        assert!(
+            !anyone.all().iter().any(|(k, _)| k == "session_changed"),
+            "per-attendee changes reach only their attendee"
+        );
+        for t in [anyone_task, first_task, second_task] {
+            t.abort();
+        }
         assert_eq!(done["dropped"], 1, "the removed session's reservation");
         let after = app.json("/api/v1/conferences/demo/sessions").await;
         assert_eq!(after.as_array().unwrap().len(), 305);
@@ -387,6 +418,45 @@ fn the_command_line_imports_dry_runs_and_exports() {
         out.contains("schedule version 2: 0 added, 0 changed, 0 removed"),
         "{out}"
     );
+    // The command line imports through the same use case as the web: an audit line (by the
+    // operator) and a `released` event, written with the version.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (log, events) = rt.block_on(async {
+        let url: hallway_store::DatabaseUrl = db.parse().unwrap();
+        let store = hallway_store::Store::connect(&url, &hallway_store::StoreOptions::default())
+            .await
+            .unwrap();
+        let slug = hallway_domain::Slug::parse("33c3").unwrap();
+        let id = store
+            .conference(&slug)
+            .await
+            .unwrap()
+            .unwrap()
+            .conference
+            .id;
+        let log = store.audit_log(id, 10).await.unwrap();
+        let events = store
+            .events_after(hallway_domain::events::Cursor::START, 100)
+            .await
+            .unwrap();
+        (log, events)
+    });
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(
+        log.iter()
+            .all(|l| l.action == "imported the schedule"
+                && l.actor == "hallway import (command line)"),
+        "{log:?}"
+    );
+    assert!(log[0].detail.contains("version 2"), "{log:?}");
+    let released: Vec<i64> = events
+        .iter()
+        .filter_map(|e| match e.event.event {
+            hallway_domain::events::Event::Released { version, .. } => Some(version),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(released, [1, 2]);
 
     let (ok, _, err) = run(&["import", "--format", "json", &file]);
     assert!(!ok);

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use hallway_domain::changes::StoredProgram;
 use hallway_domain::editor::{self, Candidate, Draft, DraftSession, EditProblem};
 use hallway_domain::{Capacity, Guid, RoomId, SessionKind, SpeakerId, TimeSpan, TrackId};
-use hallway_store::{Account, ConferenceDetail, ImportHow, StoreError};
+use hallway_store::{Account, ConferenceDetail, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -519,32 +519,16 @@ pub(in crate::routes::workspace) async fn do_release(
     let next = draft
         .to_program(&program, detail.conference.info.clone())
         .map_err(|e| ApiError::Conflict(format!("the draft cannot be released: {e}")))?;
-    let report = state
-        .store
-        .import_program(
-            &next,
-            "",
-            &format!("release by {}", account.email),
-            state.clock.now(),
-            ImportHow {
-                dry_run: false,
-                states_session_capacities: true,
-            },
-        )
+    let who =
+        hallway_app::Organizer::prove(&state.store, account.clone(), detail.conference.id).await?;
+    // One transaction: the new version, the attendees told, the draft dropped, the audit
+    // line and the events.
+    let report = hallway_app::schedule::release(state.context(), &who, &next)
         .await
-        .map_err(conflict)?;
-    state.store.drop_draft(detail.conference.id).await?;
-    audit_record(
-        state,
-        detail,
-        account,
-        "released a schedule version",
-        format!(
-            "version {}: {} added, {} changed, {} removed",
-            report.version, report.added, report.changed, report.removed
-        ),
-    )
-    .await?;
+        .map_err(|e| match e {
+            hallway_app::AppError::Store(e) => conflict(e),
+            other => other.into(),
+        })?;
     Ok(ReleaseDto {
         version: report.version,
         added: report.added,
