@@ -80,6 +80,12 @@ pub enum ProgramError {
         /// What is wrong with its times.
         error: crate::span::SpanError,
     },
+    /// Occurs when a program has more sessions than one conference may hold.
+    #[error("the program has {count} sessions; a conference holds at most {max}", max = Program::MAX_SESSIONS)]
+    TooManySessions {
+        /// How many the program has.
+        count: usize,
+    },
     /// Occurs when two rooms or two tracks share a name.
     #[error("two {what} are named {name:?}")]
     DuplicateName {
@@ -625,7 +631,13 @@ pub struct Program {
 }
 
 impl Program {
-    /// Checks the parts against each other: references resolve, room and track names are
+    /// Most sessions a conference holds: several times the biggest published programs
+    /// (38C3: about 1,000; FOSDEM: about 1,100), and what an import stores, tells and
+    /// commits in well under two seconds.
+    pub const MAX_SESSIONS: usize = 20_000;
+
+    /// Checks the parts against each other: at most [`Program::MAX_SESSIONS`] sessions,
+    /// references resolve, room and track names are
     /// unique, every session lies on a conference day, and no room holds two sessions at once.
     /// The first problem found is reported.
     pub fn new(
@@ -646,6 +658,11 @@ impl Program {
         sessions: Vec<SessionDraft>,
         refuse_room_clashes: bool,
     ) -> Result<Self, ProgramError> {
+        if sessions.len() > Self::MAX_SESSIONS {
+            return Err(ProgramError::TooManySessions {
+                count: sessions.len(),
+            });
+        }
         unique_names("rooms", rooms.iter().map(|r| r.name.as_str()))?;
         unique_names("tracks", tracks.iter().map(|t| t.name.as_str()))?;
         for s in &sessions {
@@ -850,6 +867,41 @@ mod tests {
                 capacity: Capacity::new(100).ok(),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_program_holds_at_most_twenty_thousand_sessions() {
+        // 200 rooms with 100 half-hour sessions each from 08:00 on the first day.
+        let many = |n: usize| -> Vec<SessionDraft> {
+            let first = Utc.with_ymd_and_hms(2026, 11, 22, 7, 0, 0).unwrap();
+            (0..n)
+                .map(|i| {
+                    let start = first + Duration::minutes(30 * i64::try_from(i / 200).unwrap());
+                    SessionDraft {
+                        room: i % 200,
+                        track: None,
+                        speakers: vec![],
+                        info: SessionInfo::new(
+                            &format!("Talk {i}"),
+                            SessionKind::Talk,
+                            TimeSpan::starting_at(start, Duration::minutes(30)).unwrap(),
+                        )
+                        .unwrap(),
+                    }
+                })
+                .collect()
+        };
+        let program = |n| Program::new(info(), rooms(200), vec![], vec![], many(n));
+        assert_eq!(
+            program(Program::MAX_SESSIONS).map(|p| p.sessions().len()),
+            Ok(20_000)
+        );
+        let refused = program(Program::MAX_SESSIONS + 1).unwrap_err();
+        assert_eq!(refused, ProgramError::TooManySessions { count: 20_001 });
+        assert_eq!(
+            refused.to_string(),
+            "the program has 20001 sessions; a conference holds at most 20000"
+        );
     }
 
     #[test]

@@ -51,7 +51,8 @@ struct ScheduleArgs {
     /// Sessions in all (a keynote and a lunch break per day included).
     #[arg(long, default_value_t = 300)]
     sessions: usize,
-    /// Rooms, 2 to 11 (the first is a 5,000-seat main hall).
+    /// Rooms, 3 to 500 (the first is a 5,000-seat main hall, the last two a workshop room
+    /// and a lab; past the eleventh they are numbered rooms of 120 seats).
     #[arg(long, default_value_t = 10)]
     rooms: usize,
     /// Conference days.

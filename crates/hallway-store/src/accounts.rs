@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use hallway_domain::account::Role;
 use hallway_domain::{ConferenceId, Email, UserId};
 
-use crate::{Result, Store, StoreError, on_pool};
+use crate::{Result, Store, StoreError, on_pool, on_write};
 
 /// An account as the rest of the server sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,7 +67,7 @@ impl Store {
         password_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Account> {
-        let row: Option<AccountRow> = on_pool!(self, pool => {
+        let row: Option<AccountRow> = on_write!(self, pool => {
             sqlx::query_as(
                 "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash \
@@ -128,7 +128,7 @@ impl Store {
         password_hash: &str,
         keep: Option<&str>,
     ) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(password_hash)
@@ -147,7 +147,7 @@ impl Store {
 
     /// Makes an account a site admin (or not).
     pub async fn set_admin(&self, user: UserId, admin: bool) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("UPDATE users SET is_admin = $1 WHERE id = $2")
                 .bind(i64::from(admin))
                 .bind(user.get())
@@ -166,7 +166,7 @@ impl Store {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("INSERT INTO auth_sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
                 .bind(token_hash)
                 .bind(user.get())
@@ -199,7 +199,7 @@ impl Store {
 
     /// Ends a log-in session.
     pub async fn delete_login(&self, token_hash: &str) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("DELETE FROM auth_sessions WHERE token_hash = $1")
                 .bind(token_hash)
                 .execute(pool)
@@ -238,7 +238,7 @@ impl Store {
         now: DateTime<Utc>,
         since: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO login_failures (account_key, window_start, failures)
@@ -265,7 +265,7 @@ impl Store {
 
     /// Forgets the failed log-ins of `key` (after a successful one).
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("DELETE FROM login_failures WHERE account_key = $1")
                 .bind(key)
                 .execute(pool)
@@ -282,7 +282,7 @@ impl Store {
         label: &str,
         now: DateTime<Utc>,
     ) -> Result<i64> {
-        let id: i64 = on_pool!(self, pool => {
+        let id: i64 = on_write!(self, pool => {
             sqlx::query_scalar(
                 "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
             )
@@ -349,7 +349,7 @@ impl Store {
         token_hash: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query(
                 "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL \
                  AND (id = $3 OR token_hash = $4)",
@@ -376,7 +376,7 @@ impl Store {
         if role == Role::Admin {
             return self.set_admin(user, true).await;
         }
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query(
                 "INSERT INTO conference_members (conference_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
             )

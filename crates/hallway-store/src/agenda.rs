@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use hallway_domain::{ConferenceId, Seats, SessionId, TimeSpan, UserId};
 
-use crate::{Backend, Result, Store, StoreError, on_pool, seats, to_u32};
+use crate::{Backend, Result, Store, StoreError, on_pool, on_write, seats, to_u32};
 
 /// A request to put a session in an attendee's agenda.
 #[derive(Clone, Debug)]
@@ -175,7 +175,7 @@ macro_rules! on_engine {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let result: Result<_> = on_pool!($store, pool => async {
+            let result: Result<_> = on_write!($store, pool => async {
                 let mut t = pool.begin_with(begin).await?;
                 let answer = {
                     let mut $tx = seats::sql::SqlxTx(&mut *t);
@@ -346,7 +346,7 @@ impl Store {
         user: UserId,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("UPDATE notifications SET read_at = $1 WHERE conference_id = $2 AND user_id = $3 AND read_at IS NULL")
                 .bind(now.timestamp())
                 .bind(conference.get())

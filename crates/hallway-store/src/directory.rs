@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use hallway_domain::{ConferenceId, Edition, EditionId, Series, SeriesId, Slug};
 
-use crate::{Result, Store, StoreError, from_json, on_pool, to_json, to_u32};
+use crate::{Result, Store, StoreError, from_json, on_pool, on_write, to_json, to_u32};
 
 #[derive(sqlx::FromRow)]
 struct EditionRow {
@@ -82,7 +82,7 @@ impl Store {
     /// Replaces the whole directory with `entries` in one transaction, keeping the links from
     /// editions to conferences on this server (matched by edition slug).
     pub async fn replace_directory(&self, entries: &[(Series, Vec<Edition>)]) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             let links: Vec<(String, i64)> = sqlx::query_as(
                 "SELECT slug, conference_id FROM editions WHERE conference_id IS NOT NULL",
@@ -184,7 +184,7 @@ impl Store {
     /// Points the edition `edition` at `conference`, whose program is on this server.
     /// Answers whether such an edition exists.
     pub async fn link_edition(&self, edition: &Slug, conference: ConferenceId) -> Result<bool> {
-        let done = on_pool!(self, pool => {
+        let done = on_write!(self, pool => {
             sqlx::query("UPDATE editions SET conference_id = $1 WHERE slug = $2")
                 .bind(conference.get())
                 .bind(edition.as_str())
@@ -197,7 +197,7 @@ impl Store {
 
     /// Points no edition at `conference` any more.
     pub async fn unlink_editions(&self, conference: ConferenceId) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("UPDATE editions SET conference_id = NULL WHERE conference_id = $1")
                 .bind(conference.get())
                 .execute(pool)
@@ -212,7 +212,7 @@ impl Store {
     pub async fn add_edition(&self, edition: &Edition, conference: ConferenceId) -> Result<()> {
         let series = Series::new(&edition.series, &[])
             .map_err(|e| crate::StoreError::Conflict(e.to_string()))?;
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             let found: Option<i64> = sqlx::query_scalar("SELECT id FROM series WHERE slug = $1")
                 .bind(series.slug.as_str())

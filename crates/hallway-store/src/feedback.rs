@@ -13,7 +13,7 @@ use hallway_domain::{ConferenceId, SessionId, SpeakerId, UserId};
 
 use crate::agenda::{MAX_ATTEMPTS, retryable, write_sql};
 use crate::points::SETTINGS_SQL;
-use crate::{Result, Store, StoreError, on_pool};
+use crate::{Result, Store, StoreError, on_pool, on_write};
 
 /// A rating with its optional comment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,7 +118,7 @@ impl Store {
         let (begin, _) = write_sql(self.backend());
         let (c, s, u) = (req.conference.get(), req.session.get(), req.user.get());
         let now = req.now;
-        let (id, points) = on_pool!(self, pool => {
+        let (id, points) = on_write!(self, pool => {
             let settings = crate::points::settings_of(
                 sqlx::query_as(SETTINGS_SQL).bind(c).fetch_optional(pool).await?,
             )?;
@@ -256,7 +256,7 @@ impl Store {
         id: i64,
         hidden: bool,
     ) -> Result<Option<SessionId>> {
-        let session: Option<i64> = on_pool!(self, pool => {
+        let session: Option<i64> = on_write!(self, pool => {
             sqlx::query_scalar("UPDATE feedback SET hidden = $3 WHERE conference_id = $1 AND id = $2 RETURNING session_id")
                 .bind(conference.get())
                 .bind(id)
@@ -276,7 +276,7 @@ impl Store {
         user: UserId,
     ) -> Result<bool> {
         let (c, sp, u) = (conference.get(), speaker.get(), user.get());
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
                 "INSERT INTO speaker_accounts (conference_id, speaker_id, user_id) \
@@ -315,7 +315,7 @@ impl Store {
         speaker: SpeakerId,
         user: UserId,
     ) -> Result<bool> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query("DELETE FROM speaker_accounts WHERE conference_id = $1 AND speaker_id = $2 AND user_id = $3")
                 .bind(conference.get())
                 .bind(speaker.get())

@@ -10,6 +10,7 @@
 mod accounts;
 #[macro_use]
 mod agenda;
+mod bulk;
 mod directory;
 pub mod events;
 mod maintenance;
@@ -102,6 +103,18 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// [`on_pool!`] for a write: on a SQLite file, `$body` runs in this store's turn to write
+/// (see [`writer`]: one write at a time, in the order asked, never SQLite's busy lock);
+/// elsewhere at once. `$body` must not write through another `on_write!` or ask the
+/// writer for a seat change (it would wait for itself).
+macro_rules! on_write {
+    ($store:expr, $pool:ident => $body:expr) => {{
+        let _turn = $store.turn().await?;
+        $crate::on_pool!($store, $pool => $body)
+    }};
+}
+pub(crate) use on_write;
 
 /// A handle on the database; cheap to clone (it is a pool, and a shared program cache).
 #[derive(Clone, Debug)]
@@ -290,6 +303,15 @@ impl Store {
             }
         };
         Ok(Self::over(pool))
+    }
+
+    /// This store's turn to write on the pool: `None` where there is no writer thread
+    /// (PostgreSQL, in-memory SQLite, maintenance), which is then not needed.
+    pub(crate) async fn turn(&self) -> Result<Option<writer::Turn>> {
+        match &self.writer {
+            Some(writer) => writer.turn().await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// Which database this store runs on.

@@ -25,7 +25,7 @@ use hallway_domain::{ConferenceId, UserId};
 
 use crate::agenda::{MAX_ATTEMPTS, retryable, write_sql};
 use crate::points::SETTINGS_SQL;
-use crate::{Result, Store, StoreError, conflict_on_unique, from_json, on_pool, to_json};
+use crate::{Result, Store, StoreError, conflict_on_unique, from_json, on_pool, on_write, to_json};
 
 /// The secrets of a card, made by the caller (which has the random source): the token in
 /// the badge's QR URL and the short code.
@@ -268,7 +268,7 @@ impl Store {
             }
             let s = fresh();
             let d = Sharing::default();
-            let inserted = on_pool!(self, pool => {
+            let inserted = on_write!(self, pool => {
                 sqlx::query(
                     "INSERT INTO cards (conference_id, user_id, token, code, name, share_name, share_company, share_role, \
                      share_email, share_socials, share_note, updated_at) \
@@ -310,7 +310,7 @@ impl Store {
         u: &CardUpdate,
         now: DateTime<Utc>,
     ) -> Result<Option<Card>> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query(
                 "UPDATE cards SET name = $3, company = $4, role = $5, socials = $6, note = $7, share_name = $8, \
                  share_company = $9, share_role = $10, share_email = $11, share_socials = $12, share_note = $13, \
@@ -350,7 +350,7 @@ impl Store {
         secrets: &CardSecrets,
         now: DateTime<Utc>,
     ) -> Result<Option<Card>> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query("UPDATE cards SET token = $3, code = $4, updated_at = $5 WHERE conference_id = $1 AND user_id = $2")
                 .bind(conference.get())
                 .bind(user.get())
@@ -408,7 +408,7 @@ impl Store {
         };
         let c = conference.get();
         let s = scanner.get();
-        let (points, new, t) = on_pool!(self, pool => {
+        let (points, new, t) = on_write!(self, pool => {
             let settings = crate::points::settings_of(
                 sqlx::query_as(SETTINGS_SQL).bind(c).fetch_optional(pool).await?,
             )?;
@@ -535,7 +535,7 @@ impl Store {
         other: UserId,
         note: &str,
     ) -> Result<bool> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query("UPDATE contacts SET note = $4 WHERE conference_id = $1 AND owner_id = $2 AND contact_id = $3")
                 .bind(conference.get())
                 .bind(owner.get())
@@ -556,7 +556,7 @@ impl Store {
         owner: UserId,
         other: UserId,
     ) -> Result<bool> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query("DELETE FROM contacts WHERE conference_id = $1 AND owner_id = $2 AND contact_id = $3")
                 .bind(conference.get())
                 .bind(owner.get())
@@ -581,7 +581,7 @@ impl Store {
             return Err(StoreError::Conflict("you cannot block yourself".to_owned()));
         }
         let (c, a, b) = (conference.get(), blocker.get(), blocked.get());
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO contact_blocks (conference_id, blocker_id, blocked_id, created_at) \
@@ -614,7 +614,7 @@ impl Store {
         blocker: UserId,
         blocked: UserId,
     ) -> Result<bool> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query("DELETE FROM contact_blocks WHERE conference_id = $1 AND blocker_id = $2 AND blocked_id = $3")
                 .bind(conference.get())
                 .bind(blocker.get())

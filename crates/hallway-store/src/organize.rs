@@ -14,7 +14,7 @@ use hallway_domain::SessionId;
 use crate::agenda::{retryable, write_sql};
 use crate::seats::{self, sql::SqlxTx};
 use crate::{
-    Promotion, Result, Store, StoreError, conflict_on_unique, from_json, on_pool, to_json,
+    Promotion, Result, Store, StoreError, conflict_on_unique, from_json, on_pool, on_write, to_json,
 };
 
 /// One line of the audit log.
@@ -127,7 +127,7 @@ impl Store {
         let id = self
             .insert_program_as(&program, now, "", "created in hallway")
             .await?;
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("UPDATE conferences SET published = 0 WHERE id = $1")
                 .bind(id.get())
                 .execute(pool)
@@ -147,7 +147,7 @@ impl Store {
     ) -> Result<()> {
         let day_change =
             i64::from(chrono::Timelike::num_seconds_from_midnight(&info.days.day_change()) / 60);
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query(
                 "UPDATE conferences SET name = $1, time_zone = $2, first_day = $3, last_day = $4, \
                  day_change_minutes = $5, venue = $6, city = $7, description = $8, url = $9, logo_url = $10 \
@@ -172,7 +172,7 @@ impl Store {
 
     /// Shows a conference to the public, or hides it.
     pub async fn set_published(&self, id: ConferenceId, published: bool) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("UPDATE conferences SET published = $1 WHERE id = $2")
                 .bind(i64::from(published))
                 .bind(id.get())
@@ -196,7 +196,7 @@ impl Store {
                 "there is already a room named {name:?}"
             )));
         }
-        let id: i64 = on_pool!(self, pool => {
+        let id: i64 = on_write!(self, pool => {
             sqlx::query_scalar(
                 "INSERT INTO rooms (conference_id, name, capacity, note, position) \
                  VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), -1) + 1 FROM rooms WHERE conference_id = $1)) RETURNING id",
@@ -259,7 +259,7 @@ impl Store {
         let (conference, room) = (conference.get(), room.get());
         let effective = capacity.map(|c| c.get());
         let capacity = effective.map(i64::from);
-        let promotions = on_pool!(self, pool => {
+        let promotions = on_write!(self, pool => {
             let mut tx = pool.begin_with(begin).await?;
             let changed = sqlx::query("UPDATE rooms SET name = $1, capacity = $2, note = $3 WHERE id = $4 AND conference_id = $5")
                 .bind(name)
@@ -296,7 +296,7 @@ impl Store {
     /// Deletes a room no session uses. Answers false when there is no such room; fails with
     /// [`StoreError::Conflict`] when sessions use it.
     pub async fn delete_room(&self, conference: ConferenceId, room: RoomId) -> Result<bool> {
-        let deleted = on_pool!(self, pool => {
+        let deleted = on_write!(self, pool => {
             sqlx::query(
                 "DELETE FROM rooms WHERE id = $1 AND conference_id = $2",
             )
@@ -327,7 +327,7 @@ impl Store {
                 "there is already a track named {name:?}"
             )));
         }
-        let id: i64 = on_pool!(self, pool => {
+        let id: i64 = on_write!(self, pool => {
             sqlx::query_scalar("INSERT INTO tracks (conference_id, name, colour) VALUES ($1, $2, $3) RETURNING id")
                 .bind(conference.get())
                 .bind(name)
@@ -355,7 +355,7 @@ impl Store {
                 "there is already a track named {name:?}"
             )));
         }
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query("UPDATE tracks SET name = $1, colour = $2 WHERE id = $3 AND conference_id = $4")
                 .bind(name)
                 .bind(colour.hex())
@@ -371,7 +371,7 @@ impl Store {
 
     /// Deletes a track (its sessions keep going, without a track); false when there is none.
     pub async fn delete_track(&self, conference: ConferenceId, track: TrackId) -> Result<bool> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query("DELETE FROM tracks WHERE id = $1 AND conference_id = $2")
                 .bind(track.get())
                 .bind(conference.get())
@@ -388,7 +388,7 @@ impl Store {
         conference: ConferenceId,
         info: &SpeakerInfo,
     ) -> Result<SpeakerId> {
-        let id: i64 = on_pool!(self, pool => {
+        let id: i64 = on_write!(self, pool => {
             sqlx::query_scalar(
                 "INSERT INTO speakers (conference_id, name, company, bio, links, photo_url) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
@@ -411,7 +411,7 @@ impl Store {
         speaker: SpeakerId,
         info: &SpeakerInfo,
     ) -> Result<bool> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query(
                 "UPDATE speakers SET name = $1, company = $2, bio = $3, links = $4, photo_url = $5 WHERE id = $6 AND conference_id = $7",
             )
@@ -435,7 +435,7 @@ impl Store {
         conference: ConferenceId,
         speaker: SpeakerId,
     ) -> Result<bool> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query("DELETE FROM speakers WHERE id = $1 AND conference_id = $2")
                 .bind(speaker.get())
                 .bind(conference.get())
@@ -469,7 +469,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let doc = to_json(draft);
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             if revision == 0 {
                 sqlx::query(
                     "INSERT INTO drafts (conference_id, doc, revision, updated_at) VALUES ($1, $2, 1, $3) \
@@ -500,7 +500,7 @@ impl Store {
 
     /// Forgets the draft (after a release: the next one starts from the public program).
     pub async fn drop_draft(&self, conference: ConferenceId) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("DELETE FROM drafts WHERE conference_id = $1")
                 .bind(conference.get())
                 .execute(pool)
@@ -520,7 +520,7 @@ impl Store {
         detail: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query(RECORD)
             .bind(conference.get())
             .bind(user.get())
@@ -567,7 +567,7 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query(
                 "INSERT INTO invitations (token_hash, conference_id, email, role, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -643,7 +643,7 @@ impl Store {
         user: UserId,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             let taken: Option<(i64, String)> = sqlx::query_as(
                 "UPDATE invitations SET accepted_by = $1, accepted_at = $2 \
@@ -698,7 +698,7 @@ impl Store {
         user: UserId,
         role: Role,
     ) -> Result<bool> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query("DELETE FROM conference_members WHERE conference_id = $1 AND user_id = $2 AND role = $3")
                 .bind(conference.get())
                 .bind(user.get())

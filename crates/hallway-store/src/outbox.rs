@@ -163,7 +163,7 @@ impl Store {
     /// Deletes the events written before `before` (readers that reconnect later than that
     /// are told to reload instead); answers how many.
     pub async fn prune_events(&self, before: DateTime<Utc>) -> Result<u64> {
-        let done = crate::on_pool!(self, pool => {
+        let done = crate::on_write!(self, pool => {
             sqlx::query("DELETE FROM events WHERE created_at < $1")
                 .bind(before.timestamp())
                 .execute(pool)

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use hallway_domain::{ConferenceId, UserId};
 
-use crate::{Result, Store, on_pool};
+use crate::{Result, Store, on_pool, on_write};
 
 /// An attendee to enrol: an account (created without a password if the email is new: it
 /// cannot log in until one is set) and the attendee role in one conference.
@@ -26,7 +26,7 @@ impl Store {
         attendees: &[NewAttendee],
         now: DateTime<Utc>,
     ) -> Result<Vec<UserId>> {
-        let ids = on_pool!(self, pool => {
+        let ids = on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             let mut ids = Vec::with_capacity(attendees.len());
             for a in attendees {

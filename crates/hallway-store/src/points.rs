@@ -18,7 +18,7 @@ use hallway_domain::points::{Action, ActionKind, ActionPoints, Level, PointsSett
 use hallway_domain::{ConferenceId, UserId};
 
 use crate::agenda::{MAX_ATTEMPTS, retryable, write_sql};
-use crate::{Result, Store, StoreError, from_json, on_pool, to_json};
+use crate::{Result, Store, StoreError, from_json, on_pool, on_write, to_json};
 
 /// One ledger row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,7 +165,7 @@ impl Store {
         conference: ConferenceId,
         s: &PointsSettings,
     ) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query(
                 "INSERT INTO networking_settings (conference_id, points_contact, points_rating, points_comment, \
                  points_attended, points_lab, hourly_cap, min_ratings, levels) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -204,7 +204,7 @@ impl Store {
         let (begin, _) = write_sql(self.backend());
         for _ in 0..MAX_ATTEMPTS {
             let attempt: Result<Option<u32>> = async {
-                Ok(on_pool!(self, pool => {
+                Ok(on_write!(self, pool => {
                     let mut tx = pool.begin_with(begin).await?;
                     let granted = award_in!(tx, conference.get(), user.get(), action, &settings, now);
                     tx.commit().await?;

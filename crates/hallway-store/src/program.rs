@@ -11,7 +11,9 @@ use hallway_domain::{
     Session, SessionId, SessionKind, Slug, Speaker, SpeakerId, TimeSpan, TimeZone, Track, TrackId,
 };
 
-use crate::{Result, Store, StoreError, conflict_on_unique, from_json, on_pool, to_json, to_u32};
+use crate::{
+    Result, Store, StoreError, conflict_on_unique, from_json, on_pool, on_write, to_json, to_u32,
+};
 
 /// A conference's program as kept in memory, with the seat counts of this moment
 /// ([`Store::shared_program_of`]).
@@ -197,64 +199,6 @@ macro_rules! session_sql {
     };
 }
 
-/// Inserts a session and its speakers (ids, in billing order) inside `$tx`; evaluates to
-/// the new session's id.
-macro_rules! insert_session {
-    ($tx:expr, $conference:expr, $room:expr, $track:expr, $info:expr, $capacity:expr, $speakers:expr) => {{
-        let info: &hallway_domain::program::SessionInfo = $info;
-        let session: i64 = sqlx::query_scalar(
-            "INSERT INTO sessions (conference_id, room_id, track_id, title, kind, starts_at, \
-             ends_at, capacity_override, capacity, abstract, language, links, guid, subtitle, \
-             description, url, label) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
-        )
-        .bind($conference)
-        .bind($room)
-        .bind($track)
-        .bind(&info.title)
-        .bind(info.kind.as_str())
-        .bind(info.span.start().timestamp())
-        .bind(info.span.end().timestamp())
-        .bind(info.capacity_override.map(|c| i64::from(c.get())))
-        .bind($capacity.map(|c: hallway_domain::Capacity| i64::from(c.get())))
-        .bind(&info.abstract_text)
-        .bind(&info.language)
-        .bind(crate::to_json(&info.links))
-        .bind(info.guid.to_string())
-        .bind(&info.subtitle)
-        .bind(&info.description)
-        .bind(&info.url)
-        .bind(&info.label)
-        .fetch_one(&mut *$tx)
-        .await?;
-        link_speakers!($tx, $conference, session, $speakers);
-        session
-    }};
-}
-
-/// Sets the speakers of `$session` (ids, in billing order) inside `$tx`.
-macro_rules! link_speakers {
-    ($tx:expr, $conference:expr, $session:expr, $speakers:expr) => {{
-        let speakers: &[i64] = $speakers;
-        sqlx::query("DELETE FROM session_speakers WHERE session_id = $1")
-            .bind($session)
-            .execute(&mut *$tx)
-            .await?;
-        for (position, p) in speakers.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO session_speakers (conference_id, session_id, speaker_id, position) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            )
-            .bind($conference)
-            .bind($session)
-            .bind(*p)
-            .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .execute(&mut *$tx)
-            .await?;
-        }
-    }};
-}
-
 impl Store {
     /// Stores `program` as a new, published conference in one transaction and answers its id.
     ///
@@ -293,8 +237,9 @@ impl Store {
         let c = program.conference();
         let day_change =
             i64::from(chrono::Timelike::num_seconds_from_midnight(&c.days.day_change()) / 60);
-        let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let id = on_write!(self, pool => {
+            // SQLite: the write lock from the start, so the ids counted on stay free.
+            let mut tx = pool.begin_with(crate::agenda::begin_sql(self.backend())).await?;
             let conference: i64 = sqlx::query_scalar(
                 "INSERT INTO conferences (slug, name, time_zone, first_day, last_day, \
                  day_change_minutes, venue, city, description, created_at, url) \
@@ -356,11 +301,24 @@ impl Store {
                 .await?;
                 speakers.push(id);
             }
-            for s in program.sessions() {
-                let effective = s.info.effective_capacity(program.rooms()[s.room].capacity);
-                let ids: Vec<i64> = s.speakers.iter().map(|p| speakers[*p]).collect();
-                insert_session!(tx, conference, rooms[s.room], s.track.map(|t| tracks[t]), &s.info, effective, &ids);
-            }
+            let ids = crate::bulk::allocate_session_ids!(tx, self.backend(), program.sessions().len());
+            let rows: Vec<crate::bulk::NewSession<'_>> = program
+                .sessions()
+                .iter()
+                .zip(ids)
+                .map(|(s, id)| crate::bulk::NewSession {
+                    id,
+                    room: rooms[s.room],
+                    track: s.track.map(|t| tracks[t]),
+                    info: &s.info,
+                    capacity: s
+                        .info
+                        .effective_capacity(program.rooms()[s.room].capacity)
+                        .map(|c| i64::from(c.get())),
+                    speakers: s.speakers.iter().map(|p| speakers[*p]).collect(),
+                })
+                .collect();
+            crate::bulk::insert_sessions!(tx, conference, &rows);
             sqlx::query(
                 "INSERT INTO schedule_versions (conference_id, version, label, source, created_at, added) \
                  VALUES ($1, 1, $2, $3, $4, $5)",
@@ -384,7 +342,7 @@ impl Store {
 
     /// Deletes a conference and everything in it. Answers whether it existed.
     pub async fn delete_conference(&self, slug: &Slug) -> Result<bool> {
-        let n = on_pool!(self, pool => {
+        let n = on_write!(self, pool => {
             sqlx::query("DELETE FROM conferences WHERE slug = $1")
                 .bind(slug.as_str())
                 .execute(pool)
@@ -729,7 +687,7 @@ impl Store {
         }
         // The name was checked above: letters and underscores only.
         let sql = format!("UPDATE sessions SET \"{column}\" = \"{column}\" WHERE id = $1");
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(id.get()).execute(pool).await?;
         });
         Ok(())

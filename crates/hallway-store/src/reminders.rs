@@ -7,7 +7,7 @@ use hallway_domain::events::{Event, Outgoing};
 use hallway_domain::{ConferenceId, SessionId, UserId};
 
 use crate::outbox::emit_in;
-use crate::{Result, Store, StoreError, on_pool};
+use crate::{Result, Store, StoreError, on_pool, on_write};
 
 /// A reminder claimed for delivery.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,7 +46,7 @@ impl Store {
                 "a reminder can come at most {MAX_REMINDER_MINUTES} minutes ahead"
             )));
         }
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("UPDATE users SET reminder_minutes = $1 WHERE id = $2")
                 .bind(minutes.map(i64::from))
                 .bind(user.get())
@@ -60,7 +60,7 @@ impl Store {
     /// writes only the first time: `GET …/agenda` calls this, and a write there would take
     /// SQLite's write lock on every read of an agenda.
     pub async fn calendar_key(&self, user: UserId, fresh: &str) -> Result<String> {
-        let key: Option<String> = on_pool!(self, pool => {
+        let key: Option<String> = on_write!(self, pool => {
             let existing: Option<String> = sqlx::query_scalar("SELECT calendar_key FROM users WHERE id = $1")
                 .bind(user.get())
                 .fetch_optional(pool)
@@ -87,7 +87,7 @@ impl Store {
 
     /// Replaces the attendee's calendar key (the old feed URL stops working).
     pub async fn regenerate_calendar_key(&self, user: UserId, fresh: &str) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("UPDATE users SET calendar_key = $1 WHERE id = $2")
                 .bind(fresh)
                 .bind(user.get())
@@ -118,7 +118,7 @@ impl Store {
     ) -> Result<Vec<Reminder>> {
         let now_s = now.timestamp();
         let horizon = now_s + MAX_REMINDER_MINUTES * 60;
-        let claimed = on_pool!(self, pool => {
+        let claimed = on_write!(self, pool => {
             let due: Vec<(i64, i64, i64, String, i64)> = sqlx::query_as(
                 "SELECT a.conference_id, a.user_id, a.session_id, s.title, s.starts_at \
                  FROM sessions s JOIN agenda a ON a.session_id = s.id JOIN users u ON u.id = a.user_id \
@@ -190,7 +190,7 @@ impl Store {
 
     /// Sets how many minutes after a session's start agendas may still change for it.
     pub async fn set_agenda_grace(&self, conference: ConferenceId, minutes: u32) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query("UPDATE conferences SET agenda_grace_minutes = $1 WHERE id = $2")
                 .bind(i64::from(minutes))
                 .bind(conference.get())

@@ -20,7 +20,7 @@ use hallway_domain::{ConferenceId, Guid, Program, SessionId, Slug, TimeSpan, Tim
 
 use crate::agenda::{Attempt, MAX_ATTEMPTS, retryable, span_of, write_sql};
 use crate::seats::{self, SeatTx, sql::SqlxTx};
-use crate::{Promotion, Result, Store, StoreError, from_json, on_pool, to_json};
+use crate::{Promotion, Result, Store, StoreError, from_json, on_pool, on_write, to_json};
 
 /// One released version of a conference's schedule.
 #[derive(Clone, Debug, PartialEq)]
@@ -422,7 +422,7 @@ impl Store {
                 new.to_owned()
             }
         };
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             let mut tx = pool.begin_with(begin).await?;
             let current: i64 = sqlx::query_scalar(
                 "SELECT COALESCE(MAX(version), 0) FROM schedule_versions WHERE conference_id = $1",
@@ -525,82 +525,100 @@ impl Store {
                     Event::SessionChanged { session: SessionId::new(session), title: title.to_owned(), change },
                 )
             };
-            let notify = "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, created_at) \
-                          VALUES ($1, $2, $3, $4, $5, $6)";
+            // Who has what in this conference's agendas, read once (in agenda order).
+            let mut holders: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+            let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+                "SELECT session_id, user_id, state FROM agenda WHERE conference_id = $1 ORDER BY id",
+            )
+            .bind(conference)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (session, user, state) in rows {
+                holders.entry(session).or_default().push((user, state));
+            }
+            let stored: HashMap<SessionId, &hallway_domain::program::Session> =
+                old.sessions.iter().map(|s| (s.id, s)).collect();
+            let entries: HashMap<Guid, &ChangeEntry> =
+                changes.entries.iter().map(|e| (e.guid, e)).collect();
+            // Notifications to write: (user, kind, session, message).
+            let mut notes: Vec<(i64, &'static str, Option<i64>, String)> = Vec::new();
 
             // Removed sessions: tell everyone who kept or waited for them, then delete.
+            let mut gone = Vec::new();
             for id in &changes.removed {
-                let Some(s) = old.sessions.iter().find(|s| s.id == *id) else { continue };
-                let people: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT user_id, state FROM agenda WHERE session_id = $1 ORDER BY id",
-                )
-                .bind(id.get())
-                .fetch_all(&mut *tx)
-                .await?;
-                for (user, state) in people {
-                    sqlx::query(notify)
-                        .bind(conference).bind(user).bind("removed").bind(None::<i64>)
-                        .bind(format!(
+                let Some(s) = stored.get(id) else { continue };
+                for (user, state) in holders.get(&id.get()).into_iter().flatten() {
+                    notes.push((
+                        *user,
+                        "removed",
+                        None,
+                        format!(
                             "\u{201c}{}\u{201d} was taken off the program; it is no longer in your agenda.",
                             s.info.title
-                        ))
-                        .bind(now.timestamp())
-                        .execute(&mut *tx).await?;
-                    told.push(tell(user, id.get(), &s.info.title, SessionChange::Removed));
+                        ),
+                    ));
+                    told.push(tell(*user, id.get(), &s.info.title, SessionChange::Removed));
                     notified += 1;
                     if state == "reserved" {
-                        dropped.push((UserId::new(user), *id));
+                        dropped.push((UserId::new(*user), *id));
                     }
                 }
-                sqlx::query("DELETE FROM sessions WHERE id = $1 AND conference_id = $2")
-                    .bind(id.get()).bind(conference)
-                    .execute(&mut *tx).await?;
+                gone.push(id.get());
+            }
+            for chunk in gone.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new("DELETE FROM sessions WHERE conference_id = ");
+                q.push_bind(conference).push(" AND id IN (");
+                let mut ids = q.separated(", ");
+                for id in chunk {
+                    ids.push_bind(*id);
+                }
+                q.push(")");
+                q.build().execute(&mut *tx).await?;
             }
 
-            // Kept sessions: update what changed, tell attendees about moves.
+            // Kept sessions: rewrite what changed, tell attendees about moves.
             let mut moved = Vec::new();
             let mut recheck = Vec::new();
+            let mut updates = Vec::new();
+            let mut seats_changed = Vec::new();
+            let mut speakers_changed = Vec::new();
             for (id, n, what) in &changes.kept {
                 if what.is_empty() {
                     continue;
                 }
                 let d: &SessionDraft = &program.sessions()[*n];
                 let info = &d.info;
+                updates.push(crate::bulk::SessionUpdate {
+                    id: id.get(),
+                    room: room_ids[d.room],
+                    track: d.track.map(|t| track_ids[t]),
+                    info,
+                });
                 let effective = info
                     .effective_capacity(program.rooms()[d.room].capacity)
                     .map(|c| c.get());
-                sqlx::query(
-                    "UPDATE sessions SET room_id = $1, track_id = $2, title = $3, kind = $4, starts_at = $5, \
-                     ends_at = $6, abstract = $7, language = $8, links = $9, guid = $10, subtitle = $11, \
-                     description = $12, url = $13, label = $15 WHERE id = $14",
-                )
-                .bind(room_ids[d.room])
-                .bind(d.track.map(|t| track_ids[t]))
-                .bind(&info.title)
-                .bind(info.kind.as_str())
-                .bind(info.span.start().timestamp())
-                .bind(info.span.end().timestamp())
-                .bind(&info.abstract_text)
-                .bind(&info.language)
-                .bind(to_json(&info.links))
-                .bind(info.guid.to_string())
-                .bind(&info.subtitle)
-                .bind(&info.description)
-                .bind(&info.url)
-                .bind(id.get())
-                .bind(&info.label)
-                .execute(&mut *tx)
-                .await?;
-                seats::store_capacity(&mut SqlxTx(&mut *tx), *id, info.capacity_override.map(|c| c.get()), effective).await?;
-                let speakers: Vec<i64> = d.speakers.iter().map(|p| speaker_ids[*p]).collect();
-                link_speakers!(tx, conference, id.get(), &speakers);
-                recheck.push(id.get());
+                let before = stored.get(id);
+                let was = before.and_then(|s| s.seats.capacity()).map(|c| c.get());
+                let wanted_before = before.and_then(|s| s.info.capacity_override).map(|c| c.get());
+                let wanted = info.capacity_override.map(|c| c.get());
+                if effective != was || wanted != wanted_before {
+                    seats_changed.push((*id, wanted, effective));
+                }
+                if what.contains(&Change::SpeakersChanged) {
+                    speakers_changed.push((id.get(), d.speakers.iter().map(|p| speaker_ids[*p]).collect::<Vec<i64>>()));
+                }
+                // Seats or times changed: someone waiting may get a seat now.
+                let waiting = holders
+                    .get(&id.get())
+                    .is_some_and(|h| h.iter().any(|(_, state)| state != "reserved"));
+                if waiting {
+                    recheck.push(id.get());
+                }
                 if what.contains(&Change::Moved) {
                     moved.push(id.get());
                 }
                 if what.iter().any(|c| c.concerns_attendees()) {
-                    let entry = changes.entries.iter().find(|e| e.guid == info.guid);
-                    let before = entry.and_then(|e| e.before.as_ref());
+                    let before = entries.get(&info.guid).and_then(|e| e.before.as_ref());
                     let mut message = match before {
                         Some(b) if b.title != info.title => format!("\u{201c}{}\u{201d} is now \u{201c}{}\u{201d}", b.title, info.title),
                         _ => format!("\u{201c}{}\u{201d}", info.title),
@@ -609,34 +627,40 @@ impl Store {
                         " changed: now {}.",
                         when_where(&info.span, &program.rooms()[d.room].name, zone)
                     ));
-                    let people: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM agenda WHERE session_id = $1 ORDER BY id")
-                        .bind(id.get())
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    for user in people {
-                        sqlx::query(notify)
-                            .bind(conference).bind(user).bind("changed").bind(id.get()).bind(&message)
-                            .bind(now.timestamp())
-                            .execute(&mut *tx).await?;
-                        told.push(tell(user, id.get(), &info.title, SessionChange::Changed));
+                    for (user, _) in holders.get(&id.get()).into_iter().flatten() {
+                        notes.push((*user, "changed", Some(id.get()), message.clone()));
+                        told.push(tell(*user, id.get(), &info.title, SessionChange::Changed));
                         notified += 1;
                     }
                 }
             }
+            crate::bulk::update_sessions!(tx, &updates);
+            for (id, wanted, effective) in seats_changed {
+                seats::store_capacity(&mut SqlxTx(&mut *tx), id, wanted, effective).await?;
+                if !recheck.contains(&id.get()) {
+                    recheck.push(id.get());
+                }
+            }
+            crate::bulk::replace_speaker_links!(tx, conference, &speakers_changed);
 
             // A moved session may now overlap another reserved one: the moved one goes.
             for session in &moved {
+                let mut kept: Vec<i64> = holders
+                    .get(session)
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, state)| state == "reserved")
+                    .map(|(user, _)| *user)
+                    .collect();
+                if kept.is_empty() {
+                    continue;
+                }
+                kept.sort_unstable();
                 let (starts, ends, title): (i64, i64, String) =
                     sqlx::query_as("SELECT starts_at, ends_at, title FROM sessions WHERE id = $1")
                         .bind(*session).fetch_one(&mut *tx).await?;
                 let span = span_of(starts, ends)?;
-                let holders: Vec<i64> = sqlx::query_scalar(
-                    "SELECT user_id FROM agenda WHERE session_id = $1 AND state = 'reserved' ORDER BY user_id",
-                )
-                .bind(*session)
-                .fetch_all(&mut *tx)
-                .await?;
-                for user in holders {
+                for user in kept {
                     sqlx::query(lock).bind(user).fetch_optional(&mut *tx).await?;
                     let others: Vec<(SessionId, TimeSpan)> = SqlxTx(&mut *tx)
                         .reserved_spans(ConferenceId::new(conference), UserId::new(user))
@@ -651,25 +675,54 @@ impl Store {
                     sqlx::query("DELETE FROM agenda WHERE session_id = $1 AND user_id = $2")
                         .bind(*session).bind(user).execute(&mut *tx).await?;
                     SqlxTx(&mut *tx).release_seat(SessionId::new(*session)).await?;
-                    sqlx::query(notify)
-                        .bind(conference).bind(user).bind("dropped").bind(*session)
-                        .bind(format!(
-                            "\u{201c}{title}\u{201d} moved and now overlaps \u{201c}{other}\u{201d} in your agenda, so we took it out. Add it again if you prefer it."
-                        ))
-                        .bind(now.timestamp())
-                        .execute(&mut *tx).await?;
+                    notes.push((user, "dropped", Some(*session), format!(
+                        "\u{201c}{title}\u{201d} moved and now overlaps \u{201c}{other}\u{201d} in your agenda, so we took it out. Add it again if you prefer it."
+                    )));
+                    if !recheck.contains(session) {
+                        recheck.push(*session);
+                    }
                     told.push(tell(user, *session, &title, SessionChange::Dropped));
                     dropped.push((UserId::new(user), SessionId::new(*session)));
                 }
             }
 
-            // New sessions.
-            for n in &changes.added {
-                let d = &program.sessions()[*n];
-                let effective = d.info.effective_capacity(program.rooms()[d.room].capacity);
-                let speakers: Vec<i64> = d.speakers.iter().map(|p| speaker_ids[*p]).collect();
-                insert_session!(tx, conference, room_ids[d.room], d.track.map(|t| track_ids[t]), &d.info, effective, &speakers);
+            for chunk in notes.chunks(crate::bulk::CHUNK) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, created_at) ",
+                );
+                q.push_values(chunk, |mut b, (user, kind, session, message)| {
+                    b.push_bind(conference)
+                        .push_bind(*user)
+                        .push_bind(*kind)
+                        .push_bind(*session)
+                        .push_bind(message.clone())
+                        .push_bind(now.timestamp());
+                });
+                q.build().execute(&mut *tx).await?;
             }
+
+            // New sessions.
+            let ids = crate::bulk::allocate_session_ids!(tx, self.backend(), changes.added.len());
+            let added: Vec<crate::bulk::NewSession<'_>> = changes
+                .added
+                .iter()
+                .zip(ids)
+                .map(|(n, id)| {
+                    let d = &program.sessions()[*n];
+                    crate::bulk::NewSession {
+                        id,
+                        room: room_ids[d.room],
+                        track: d.track.map(|t| track_ids[t]),
+                        info: &d.info,
+                        capacity: d
+                            .info
+                            .effective_capacity(program.rooms()[d.room].capacity)
+                            .map(|c| i64::from(c.get())),
+                        speakers: d.speakers.iter().map(|p| speaker_ids[*p]).collect(),
+                    }
+                })
+                .collect();
+            crate::bulk::insert_sessions!(tx, conference, &added);
 
             // Freed or added seats go to the waitlist.
             let mut promotions = Vec::new();

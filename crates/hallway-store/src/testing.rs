@@ -180,7 +180,7 @@ impl Store {
         title: &str,
         reserved: i64,
     ) -> crate::Result<()> {
-        crate::on_pool!(self, pool => {
+        crate::on_write!(self, pool => {
             sqlx::query("UPDATE sessions SET reserved = $1 WHERE title = $2")
                 .bind(reserved)
                 .bind(title)
@@ -200,7 +200,7 @@ impl Store {
         user: hallway_domain::UserId,
         points: i64,
     ) -> crate::Result<()> {
-        crate::on_pool!(self, pool => {
+        crate::on_write!(self, pool => {
             sqlx::query("UPDATE points_totals SET points = $3 WHERE conference_id = $1 AND user_id = $2")
                 .bind(conference.get())
                 .bind(user.get())

@@ -25,7 +25,7 @@ use hallway_domain::{ConferenceId, RoomId, SessionId, SessionKind, UserId};
 use crate::agenda::{MAX_ATTEMPTS, retryable, span_of, write_sql};
 use crate::outbox::emit_in;
 use crate::points::SETTINGS_SQL;
-use crate::{Result, Store, StoreError, Target, on_pool};
+use crate::{Result, Store, StoreError, Target, on_pool, on_write};
 
 /// A scan at a room's door.
 #[derive(Clone, Debug)]
@@ -213,7 +213,7 @@ impl Store {
         conference: ConferenceId,
         s: &VenueSettings,
     ) -> Result<()> {
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             sqlx::query(
                 "INSERT INTO venue_settings (conference_id, reserved_minutes, doors_open_minutes, reset_between) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (conference_id) DO UPDATE SET \
@@ -257,7 +257,7 @@ impl Store {
                 t.clone(),
             ),
         };
-        let outcome = on_pool!(self, pool => {
+        let outcome = on_write!(self, pool => {
             let points_settings = crate::points::settings_of(
                 sqlx::query_as(SETTINGS_SQL).bind(c).fetch_optional(pool).await?,
             )?;
@@ -547,7 +547,7 @@ impl Store {
         machines: &[Machine],
     ) -> Result<Option<usize>> {
         let (c, s) = (conference.get(), session.get());
-        on_pool!(self, pool => {
+        on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             let kind: Option<String> =
                 sqlx::query_scalar("SELECT kind FROM sessions WHERE id = $1 AND conference_id = $2")
@@ -628,7 +628,7 @@ impl Store {
         };
         let (c, s, u) = (conference.get(), session.get(), user.get());
         let settings = self.venue_settings(conference).await?;
-        Ok(on_pool!(self, pool => {
+        Ok(on_write!(self, pool => {
             let mut tx = pool.begin_with(begin).await?;
             sqlx::query(lock).bind(u).fetch_optional(&mut *tx).await?;
             let row: Option<(String, i64, i64)> = sqlx::query_as(
@@ -706,7 +706,7 @@ impl Store {
         let (c, s, u) = (conference.get(), session.get(), user.get());
         for _ in 0..MAX_ATTEMPTS {
             let attempt: Result<Option<u32>> = async {
-                Ok(on_pool!(self, pool => {
+                Ok(on_write!(self, pool => {
                     let points_settings = crate::points::settings_of(
                         sqlx::query_as(SETTINGS_SQL).bind(c).fetch_optional(pool).await?,
                     )?;
@@ -836,7 +836,7 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<u64> {
         let c = conference.get();
-        Ok(on_pool!(self, pool => {
+        Ok(on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             let n = return_ended_in!(tx, c, now);
             tx.commit().await?;
@@ -932,7 +932,7 @@ impl Store {
             Audience::Room(r) => ("room", Some(r.get()), None),
             Audience::Session(s) => ("session", None, Some(s.get())),
         };
-        let id: Option<i64> = on_pool!(self, pool => {
+        let id: Option<i64> = on_write!(self, pool => {
             let mut tx = pool.begin_with(write_sql(self.backend()).0).await?;
             let known: i64 = sqlx::query_scalar(
                 "SELECT CASE WHEN $2 IS NULL THEN 1 ELSE (SELECT COUNT(*) FROM rooms WHERE conference_id = $1 AND id = $2) END \

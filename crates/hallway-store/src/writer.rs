@@ -23,6 +23,15 @@
 //! If the batch transaction itself fails (`BEGIN`, a savepoint, or `COMMIT`), each change
 //! of the batch runs again alone in its own transaction, so each request gets its own
 //! answer or its own error.
+//!
+//! Every other write of a store on a SQLite file (an import, an account, a door scan …) is
+//! written with sqlx on the pool, but only in its turn: it asks the writer for the database
+//! ([`Writer::turn`]), queued behind the changes asked for before it; the thread commits
+//! what came before, hands the turn over and waits until the [`Turn`] is dropped. So one
+//! write runs at a time, in the order asked, and no request ever meets SQLite's lock held
+//! by another of this store's connections (the busy handler's sleeps and its "database is
+//! locked" after the busy timeout are for other processes only). Seat changes that queue
+//! meanwhile are committed together once the turn comes back.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -95,8 +104,22 @@ struct Job {
 
 enum Message {
     Change(Job),
+    /// Commit what came before, tell `lent`, then wait until `back` is dropped (a
+    /// [`Turn`]).
+    Turn {
+        lent: oneshot::Sender<()>,
+        back: oneshot::Receiver<()>,
+    },
     /// Finish what came before, then close the connection.
     Stop,
+}
+
+/// The database lent by the writer to one write on the pool; the writer goes on when this
+/// is dropped.
+#[derive(Debug)]
+#[must_use = "the turn ends when it is dropped"]
+pub(crate) struct Turn {
+    _back: oneshot::Sender<()>,
 }
 
 /// The handle a [`crate::Store`] on a SQLite file keeps; cloned with it.
@@ -148,6 +171,21 @@ impl Writer {
             .await
             .map_err(|_| closed())?;
         answer.await.map_err(|_| closed())?
+    }
+
+    /// Waits for this store's turn to write on the pool: until the changes asked for
+    /// before are committed and the writer stands still; it goes on when the turn is
+    /// dropped. A turn must not ask for another or for a change of the writer's (it would
+    /// wait for itself).
+    pub(crate) async fn turn(&self) -> Result<Turn> {
+        let (lent, granted) = oneshot::channel();
+        let (give_back, back) = oneshot::channel();
+        self.queue
+            .send(Message::Turn { lent, back })
+            .await
+            .map_err(|_| closed())?;
+        granted.await.map_err(|_| closed())?;
+        Ok(Turn { _back: give_back })
     }
 
     /// A reservation (see [`seats::reserve`]).
@@ -235,9 +273,15 @@ fn run(mut conn: Connection, mut messages: mpsc::Receiver<Message>, events: &Not
             break;
         };
         let mut next = Some(first);
+        // A turn asked for after the changes of this batch: lent once they are committed.
+        let mut turn = None;
         while let Some(message) = next.take() {
             match message {
                 Message::Change(job) => batch.push(job),
+                Message::Turn { lent, back } => {
+                    turn = Some((lent, back));
+                    break;
+                }
                 Message::Stop => {
                     stop = true;
                     break;
@@ -247,30 +291,43 @@ fn run(mut conn: Connection, mut messages: mpsc::Receiver<Message>, events: &Not
                 next = messages.try_recv().ok();
             }
         }
-        if batch.is_empty() {
-            continue;
-        }
-        let answers: Vec<Result<Answer>> = match in_one_transaction(&mut conn, &batch) {
-            Ok(answers) => answers.into_iter().map(Ok).collect(),
-            Err(_) => {
-                let _ = conn.execute_batch("ROLLBACK");
-                each_alone(&mut conn, &batch)
+        commit(&mut conn, &mut batch, events);
+        if let Some((lent, back)) = turn {
+            // Whoever asked may have gone already; then the turn is over at once.
+            if lent.send(()).is_ok() {
+                // `Err` once the turn is dropped: that is its end.
+                let _ = back.blocking_recv();
             }
-        };
-        if answers
-            .iter()
-            .any(|a| a.as_ref().is_ok_and(Answer::changed))
-        {
-            events.notify_one();
-        }
-        for (job, answer) in batch.drain(..).zip(answers) {
-            // The requester may have gone (a closed connection); the change stands.
-            let _ = job.reply.send(answer);
         }
     }
     // After a stop nothing more is taken: dropping the queued jobs fails their requests.
     messages.close();
     conn
+}
+
+/// Runs and commits `batch` (emptying it), answers each request, and wakes the event
+/// dispatcher if anything changed.
+fn commit(conn: &mut Connection, batch: &mut Vec<Job>, events: &Notify) {
+    if batch.is_empty() {
+        return;
+    }
+    let answers: Vec<Result<Answer>> = match in_one_transaction(conn, batch) {
+        Ok(answers) => answers.into_iter().map(Ok).collect(),
+        Err(_) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            each_alone(conn, batch)
+        }
+    };
+    if answers
+        .iter()
+        .any(|a| a.as_ref().is_ok_and(Answer::changed))
+    {
+        events.notify_one();
+    }
+    for (job, answer) in batch.drain(..).zip(answers) {
+        // The requester may have gone (a closed connection); the change stands.
+        let _ = job.reply.send(answer);
+    }
 }
 
 /// The whole batch in one transaction, committed. `Err` when anything failed: nothing of

@@ -226,7 +226,9 @@ store_test!(capacity_changes_and_pruning, |store| async move {
     // Everything written so far: the release of the setup's program and the capacity change.
     let kept = store.events_after(Cursor::START, 100).await.unwrap();
     assert_eq!(
-        kept.iter().map(|e| e.event.event.kind()).collect::<Vec<_>>(),
+        kept.iter()
+            .map(|e| e.event.event.kind())
+            .collect::<Vec<_>>(),
         ["released", "seats"]
     );
     let pruned = store
@@ -326,7 +328,10 @@ async fn postgres_wakes_every_instance_at_commit() {
     assert!(matches!(item, FeedItem::Message(_)), "{item:?}");
     let events = settled(&b, Cursor::START, 2).await;
     assert_eq!(
-        events.iter().map(|e| e.event.event.kind()).collect::<Vec<_>>(),
+        events
+            .iter()
+            .map(|e| e.event.event.kind())
+            .collect::<Vec<_>>(),
         ["released", "seats"],
         "the other instance reads what woke it"
     );

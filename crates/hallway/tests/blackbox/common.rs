@@ -39,8 +39,16 @@ async fn spawn(url: &str, args: &[&str], env: &[(&str, &str)]) -> (String, Child
     })
     .await
     .expect("hallway did not start serving within 60 s");
-    // Keep draining stdout so the server never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    // Keep draining stdout so the server never blocks on a full pipe; with
+    // HALLWAY_TEST_SERVER_LOG set, what the server logs is shown on stderr.
+    let show = std::env::var_os("HALLWAY_TEST_SERVER_LOG").is_some();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if show {
+                eprintln!("[server] {line}");
+            }
+        }
+    });
     (base, child)
 }
 

@@ -8,6 +8,7 @@
 mod common;
 
 mod agenda;
+mod big_import;
 mod instances;
 mod live;
 mod maintenance;

@@ -1,0 +1,193 @@
+//! A program's sessions in few statements: an import of thousands of sessions inserts and
+//! updates them [`CHUNK`] rows per statement, with ids handed out beforehand, instead of a
+//! statement (and, on SQLite, a round trip to sqlx's connection thread) per row.
+//!
+//! The macros take an open sqlx transaction of either backend (inside [`crate::on_pool!`]);
+//! [`sqlx::QueryBuilder`] writes each backend's placeholders.
+
+use hallway_domain::program::SessionInfo;
+
+/// Rows per statement: 500 sessions bind 9,000 values, under SQLite's 32,766 and
+/// PostgreSQL's 65,535.
+pub(crate) const CHUNK: usize = 500;
+
+/// A session to insert under an id from [`allocate_session_ids!`].
+pub(crate) struct NewSession<'a> {
+    pub id: i64,
+    pub room: i64,
+    pub track: Option<i64>,
+    pub info: &'a SessionInfo,
+    /// Its effective capacity (its own, or its room's).
+    pub capacity: Option<i64>,
+    /// Speaker ids in billing order.
+    pub speakers: Vec<i64>,
+}
+
+/// A stored session whose fields an import rewrites (seats and speakers apart).
+pub(crate) struct SessionUpdate<'a> {
+    pub id: i64,
+    pub room: i64,
+    pub track: Option<i64>,
+    pub info: &'a SessionInfo,
+}
+
+/// Hands out `$n` fresh session ids inside `$tx`: PostgreSQL takes them from the column's
+/// sequence (safe beside other instances' inserts); SQLite, whose write transactions run
+/// one at a time, counts on from the highest id, as its own row ids would.
+macro_rules! allocate_session_ids {
+    ($tx:expr, $backend:expr, $n:expr) => {{
+        let n = i64::try_from($n).unwrap_or(i64::MAX);
+        let ids: Vec<i64> = match $backend {
+            $crate::Backend::Sqlite => {
+                let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM sessions")
+                    .fetch_one(&mut *$tx)
+                    .await?;
+                (1..=n).map(|i| max + i).collect()
+            }
+            $crate::Backend::Postgres => {
+                sqlx::query_scalar(
+                    "SELECT nextval(pg_get_serial_sequence('sessions', 'id')) FROM generate_series(1, $1)",
+                )
+                .bind(n)
+                .fetch_all(&mut *$tx)
+                .await?
+            }
+        };
+        ids
+    }};
+}
+pub(crate) use allocate_session_ids;
+
+/// Inserts `$rows` (`&[NewSession]`) of conference `$conference` and their speakers.
+macro_rules! insert_sessions {
+    ($tx:expr, $conference:expr, $rows:expr) => {{
+        let rows: &[$crate::bulk::NewSession<'_>] = $rows;
+        let conference: i64 = $conference;
+        for chunk in rows.chunks($crate::bulk::CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO sessions (id, conference_id, room_id, track_id, title, kind, starts_at, \
+                 ends_at, capacity_override, capacity, abstract, language, links, guid, subtitle, \
+                 description, url, label) ",
+            );
+            q.push_values(chunk, |mut b, s| {
+                let info = s.info;
+                b.push_bind(s.id)
+                    .push_bind(conference)
+                    .push_bind(s.room)
+                    .push_bind(s.track)
+                    .push_bind(info.title.clone())
+                    .push_bind(info.kind.as_str())
+                    .push_bind(info.span.start().timestamp())
+                    .push_bind(info.span.end().timestamp())
+                    .push_bind(info.capacity_override.map(|c| i64::from(c.get())))
+                    .push_bind(s.capacity)
+                    .push_bind(info.abstract_text.clone())
+                    .push_bind(info.language.clone())
+                    .push_bind($crate::to_json(&info.links))
+                    .push_bind(info.guid.to_string())
+                    .push_bind(info.subtitle.clone())
+                    .push_bind(info.description.clone())
+                    .push_bind(info.url.clone())
+                    .push_bind(info.label.clone());
+            });
+            q.build().execute(&mut *$tx).await?;
+        }
+        let links: Vec<(i64, i64, i64)> = rows
+            .iter()
+            .flat_map(|s| {
+                s.speakers
+                    .iter()
+                    .enumerate()
+                    .map(|(position, p)| (s.id, *p, i64::try_from(position).unwrap_or(i64::MAX)))
+            })
+            .collect();
+        $crate::bulk::insert_speaker_links!($tx, conference, &links);
+    }};
+}
+pub(crate) use insert_sessions;
+
+/// Inserts `$links` (`&[(session, speaker, position)]`) of conference `$conference`.
+macro_rules! insert_speaker_links {
+    ($tx:expr, $conference:expr, $links:expr) => {{
+        let links: &[(i64, i64, i64)] = $links;
+        let conference: i64 = $conference;
+        for chunk in links.chunks($crate::bulk::CHUNK * 4) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO session_speakers (conference_id, session_id, speaker_id, position) ",
+            );
+            q.push_values(chunk, |mut b, (session, speaker, position)| {
+                b.push_bind(conference)
+                    .push_bind(*session)
+                    .push_bind(*speaker)
+                    .push_bind(*position);
+            });
+            q.push(" ON CONFLICT DO NOTHING");
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use insert_speaker_links;
+
+/// Rewrites the fields of `$rows` (`&[SessionUpdate]`) from a `VALUES` list joined on the
+/// id (`UPDATE … FROM`, which both backends have; the list's columns are `column1` …).
+macro_rules! update_sessions {
+    ($tx:expr, $rows:expr) => {{
+        let rows: &[$crate::bulk::SessionUpdate<'_>] = $rows;
+        for chunk in rows.chunks($crate::bulk::CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "UPDATE sessions SET room_id = v.column2, track_id = v.column3, title = v.column4, \
+                 kind = v.column5, starts_at = v.column6, ends_at = v.column7, abstract = v.column8, \
+                 language = v.column9, links = v.column10, guid = v.column11, subtitle = v.column12, \
+                 description = v.column13, url = v.column14, label = v.column15 FROM (",
+            );
+            q.push_values(chunk, |mut b, s| {
+                let info = s.info;
+                b.push_bind(s.id)
+                    .push_bind(s.room)
+                    .push_bind(s.track)
+                    .push_bind(info.title.clone())
+                    .push_bind(info.kind.as_str())
+                    .push_bind(info.span.start().timestamp())
+                    .push_bind(info.span.end().timestamp())
+                    .push_bind(info.abstract_text.clone())
+                    .push_bind(info.language.clone())
+                    .push_bind($crate::to_json(&info.links))
+                    .push_bind(info.guid.to_string())
+                    .push_bind(info.subtitle.clone())
+                    .push_bind(info.description.clone())
+                    .push_bind(info.url.clone())
+                    .push_bind(info.label.clone());
+            });
+            q.push(") AS v WHERE sessions.id = v.column1");
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+pub(crate) use update_sessions;
+
+/// Gives each of `$speakers` (`&[(session, Vec<speaker>)]`) exactly those speakers.
+macro_rules! replace_speaker_links {
+    ($tx:expr, $conference:expr, $speakers:expr) => {{
+        let speakers: &[(i64, Vec<i64>)] = $speakers;
+        for chunk in speakers.chunks($crate::bulk::CHUNK * 4) {
+            let mut q =
+                sqlx::QueryBuilder::new("DELETE FROM session_speakers WHERE session_id IN (");
+            let mut ids = q.separated(", ");
+            for (session, _) in chunk {
+                ids.push_bind(*session);
+            }
+            q.push(")");
+            q.build().execute(&mut *$tx).await?;
+        }
+        let links: Vec<(i64, i64, i64)> = speakers
+            .iter()
+            .flat_map(|(session, ps)| {
+                ps.iter().enumerate().map(|(position, p)| {
+                    (*session, *p, i64::try_from(position).unwrap_or(i64::MAX))
+                })
+            })
+            .collect();
+        $crate::bulk::insert_speaker_links!($tx, $conference, &links);
+    }};
+}
+pub(crate) use replace_speaker_links;
