@@ -5,8 +5,11 @@
 //! a new conference its organizer, drops a released draft and writes the events (the
 //! `released` event for everybody and one `session_changed` per attendee told).
 
+use std::collections::HashMap;
+
 use hallway_domain::Program;
 use hallway_domain::Slug;
+use hallway_domain::editor::Draft;
 use hallway_store::{Account, ImportBy, ImportHow, ImportReport};
 
 use crate::{AppError, Context, Organizer};
@@ -102,6 +105,7 @@ pub async fn import(
         by: Some(who.by("imported the schedule")),
         organizer_if_created: matches!(who, Importer::Admin(_)),
         drop_draft: false,
+        draft_ids: HashMap::new(),
     };
     let report = ctx
         .store
@@ -110,12 +114,14 @@ pub async fn import(
     Ok(report)
 }
 
-/// Releases `program` (the draft applied to the released program) as the next schedule
-/// version, dropping the draft in the same transaction.
+/// Releases `program` (`draft` applied to the released program) as the next schedule
+/// version, dropping the draft in the same transaction. Sessions made in the draft keep the
+/// ids the draft gave them.
 #[tracing::instrument(name = "release", skip_all, fields(conference = who.conference().get()))]
 pub async fn release(
     ctx: Context<'_>,
     who: &Organizer,
+    draft: &Draft,
     program: &Program,
 ) -> Result<ImportReport, AppError> {
     let importer = Importer::Organizer(who.clone());
@@ -125,6 +131,7 @@ pub async fn release(
         by: Some(importer.by("released a schedule version")),
         organizer_if_created: false,
         drop_draft: true,
+        draft_ids: draft.sessions.iter().map(|s| (s.guid, s.id)).collect(),
     };
     let source = format!("release by {}", who.account().email);
     Ok(ctx

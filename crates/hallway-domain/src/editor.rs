@@ -18,8 +18,8 @@ use crate::seats::Capacity;
 use crate::span::TimeSpan;
 use crate::{Program, ProgramError, SessionKind};
 
-/// A session in the draft. Sessions already released keep their public id; new ones get ids
-/// above every public one until the next release gives them their own.
+/// A session in the draft. Sessions already released keep their public id; new ones get the
+/// id the release will store them under.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DraftSession {
     /// Its id in the draft.
@@ -66,10 +66,9 @@ pub struct DraftSession {
 /// The sessions of the next release.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
-    /// The sessions, in no particular order.
+    /// The sessions, in no particular order. A new one's id is reserved by the store from
+    /// the space of session ids, so the release keeps it.
     pub sessions: Vec<DraftSession>,
-    /// The id the next new session gets.
-    pub next_id: i64,
 }
 
 impl Draft {
@@ -97,8 +96,7 @@ impl Draft {
                 links: s.info.links.clone(),
             })
             .collect();
-        let next_id = sessions.iter().map(|s| s.id).max().unwrap_or(0) + 1;
-        Self { sessions, next_id }
+        Self { sessions }
     }
 
     /// The session with `id`.
@@ -385,7 +383,6 @@ mod tests {
                 session(1, 10, span(1, 9, 60), &[7]),
                 session(2, 11, span(1, 9, 60), &[8]),
             ],
-            next_id: 3,
         }
     }
 

@@ -33,15 +33,18 @@ pub(crate) struct SessionUpdate<'a> {
 
 /// Hands out `$n` fresh session ids inside `$tx`: PostgreSQL takes them from the column's
 /// sequence (safe beside other instances' inserts); SQLite, whose write transactions run
-/// one at a time, counts on from the highest id, as its own row ids would.
+/// one at a time, counts on from the highest id stored or reserved for a draft.
 macro_rules! allocate_session_ids {
     ($tx:expr, $backend:expr, $n:expr) => {{
         let n = i64::try_from($n).unwrap_or(i64::MAX);
         let ids: Vec<i64> = match $backend {
             $crate::Backend::Sqlite => {
-                let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM sessions")
-                    .fetch_one(&mut *$tx)
-                    .await?;
+                let max: i64 = sqlx::query_scalar(
+                    "SELECT MAX((SELECT COALESCE(MAX(id), 0) FROM sessions), \
+                                (SELECT COALESCE(MAX(id), 0) FROM session_id_reservations))",
+                )
+                .fetch_one(&mut *$tx)
+                .await?;
                 (1..=n).map(|i| max + i).collect()
             }
             $crate::Backend::Postgres => {
@@ -57,6 +60,57 @@ macro_rules! allocate_session_ids {
     }};
 }
 pub(crate) use allocate_session_ids;
+
+/// The ids of `$wanted.len()` new sessions of conference `$conference`: a session made in
+/// the draft (`Some(id)`) gets the id reserved for it if the reservation is still there
+/// (and takes it out), every other one a fresh id from [`allocate_session_ids!`].
+macro_rules! session_ids {
+    ($tx:expr, $backend:expr, $conference:expr, $wanted:expr) => {{
+        let wanted: &[Option<i64>] = $wanted;
+        let conference: i64 = $conference;
+        let asked: Vec<i64> = wanted.iter().flatten().copied().collect();
+        let mut reserved = std::collections::HashSet::new();
+        for chunk in asked.chunks($crate::bulk::CHUNK) {
+            let mut q = sqlx::QueryBuilder::new(
+                "SELECT id FROM session_id_reservations WHERE conference_id = ",
+            );
+            q.push_bind(conference).push(" AND id IN (");
+            let mut ids = q.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            q.push(")");
+            let found: Vec<i64> = q.build_query_scalar().fetch_all(&mut *$tx).await?;
+            reserved.extend(found);
+        }
+        // Each reservation once, even if two sessions ask for the same id.
+        let kept: Vec<Option<i64>> = wanted
+            .iter()
+            .map(|w| w.filter(|id| reserved.remove(id)))
+            .collect();
+        let fresh_n = kept.iter().filter(|k| k.is_none()).count();
+        let mut fresh = $crate::bulk::allocate_session_ids!($tx, $backend, fresh_n).into_iter();
+        let claimed: Vec<i64> = kept.iter().flatten().copied().collect();
+        for chunk in claimed.chunks($crate::bulk::CHUNK) {
+            let mut q =
+                sqlx::QueryBuilder::new("DELETE FROM session_id_reservations WHERE id IN (");
+            let mut ids = q.separated(", ");
+            for id in chunk {
+                ids.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *$tx).await?;
+        }
+        let mut out: Vec<i64> = Vec::with_capacity(kept.len());
+        for k in kept {
+            if let Some(id) = k.or_else(|| fresh.next()) {
+                out.push(id);
+            }
+        }
+        out
+    }};
+}
+pub(crate) use session_ids;
 
 /// Inserts `$rows` (`&[NewSession]`) of conference `$conference` and their speakers.
 macro_rules! insert_sessions {

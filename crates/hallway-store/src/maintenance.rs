@@ -1324,8 +1324,14 @@ impl Tx {
         .fetch_all(&mut **tx)
         .await?;
         for (table, column, sequence) in &sequences {
+            // Session ids reserved for a draft come from the sessions' sequence too.
+            let reserved = if table == "sessions" {
+                ", (SELECT COALESCE(MAX(id), 0) FROM session_id_reservations)"
+            } else {
+                ""
+            };
             let sql = format!(
-                "SELECT setval($1::regclass, COALESCE((SELECT MAX({}) FROM {}), 0) + 1, false)",
+                "SELECT setval($1::regclass, GREATEST(COALESCE((SELECT MAX({}) FROM {}), 0){reserved}) + 1, false)",
                 quote(column),
                 quote(table)
             );

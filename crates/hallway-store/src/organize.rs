@@ -14,7 +14,8 @@ use hallway_domain::SessionId;
 use crate::agenda::{retryable, write_sql};
 use crate::seats::{self, sql::SqlxTx};
 use crate::{
-    Promotion, Result, Store, StoreError, conflict_on_unique, from_json, on_pool, on_write, to_json,
+    Backend, Promotion, Result, Store, StoreError, conflict_on_unique, from_json, on_pool,
+    on_write, to_json,
 };
 
 /// One line of the audit log.
@@ -498,13 +499,42 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Hands out an id for a session made in the draft of `conference`, from the space of
+    /// session ids (no stored session has it and no other draft's session can get it), so
+    /// that the release stores the session under the same id.
+    pub async fn reserve_session_id(&self, conference: ConferenceId) -> Result<SessionId> {
+        let sql = match self.backend() {
+            Backend::Postgres => {
+                "INSERT INTO session_id_reservations (id, conference_id) \
+                 VALUES (nextval(pg_get_serial_sequence('sessions', 'id')), $1) RETURNING id"
+            }
+            Backend::Sqlite => {
+                "INSERT INTO session_id_reservations (id, conference_id) \
+                 VALUES (MAX((SELECT COALESCE(MAX(id), 0) FROM sessions), \
+                             (SELECT COALESCE(MAX(id), 0) FROM session_id_reservations)) + 1, $1) \
+                 RETURNING id"
+            }
+        };
+        let id: i64 = on_write!(self, pool => {
+            sqlx::query_scalar(sql)
+                .bind(conference.get())
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(SessionId::new(id))
+    }
+
     /// Forgets the draft (after a release: the next one starts from the public program).
     pub async fn drop_draft(&self, conference: ConferenceId) -> Result<()> {
         on_write!(self, pool => {
-            sqlx::query("DELETE FROM drafts WHERE conference_id = $1")
-                .bind(conference.get())
-                .execute(pool)
-                .await?;
+            let mut tx = pool.begin().await?;
+            for sql in [
+                "DELETE FROM drafts WHERE conference_id = $1",
+                "DELETE FROM session_id_reservations WHERE conference_id = $1",
+            ] {
+                sqlx::query(sql).bind(conference.get()).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -81,6 +81,9 @@ pub struct ImportHow {
     pub organizer_if_created: bool,
     /// Discard the conference's draft in the same transaction (a release of the draft).
     pub drop_draft: bool,
+    /// The ids reserved for the draft's new sessions ([`Store::reserve_session_id`]), by
+    /// guid: an added session with a guid here is stored under that id.
+    pub draft_ids: HashMap<Guid, i64>,
 }
 
 /// Who imports, as the audit log shows them.
@@ -129,10 +132,12 @@ macro_rules! import_effects {
             }
         }
         if how.drop_draft {
-            sqlx::query("DELETE FROM drafts WHERE conference_id = $1")
-                .bind($conference)
-                .execute(&mut *$tx)
-                .await?;
+            for sql in [
+                "DELETE FROM drafts WHERE conference_id = $1",
+                "DELETE FROM session_id_reservations WHERE conference_id = $1",
+            ] {
+                sqlx::query(sql).bind($conference).execute(&mut *$tx).await?;
+            }
         }
         let released = hallway_domain::events::Outgoing::everyone(
             hallway_domain::ConferenceId::new($conference),
@@ -702,7 +707,12 @@ impl Store {
             }
 
             // New sessions.
-            let ids = crate::bulk::allocate_session_ids!(tx, self.backend(), changes.added.len());
+            let wanted: Vec<Option<i64>> = changes
+                .added
+                .iter()
+                .map(|n| how.draft_ids.get(&program.sessions()[*n].info.guid).copied())
+                .collect();
+            let ids = crate::bulk::session_ids!(tx, self.backend(), conference, &wanted);
             let added: Vec<crate::bulk::NewSession<'_>> = changes
                 .added
                 .iter()

@@ -224,6 +224,7 @@ async fn fill(store: &Store) -> ConferenceId {
             .await
             .unwrap()
     );
+    store.reserve_session_id(conference).await.unwrap();
     store
         .record_login_failure("mallory@example.org", now, now - Duration::minutes(15))
         .await
@@ -465,6 +466,13 @@ async fn copies_everything(source: TestDb, target: TestDb) {
     to.create_api_token(newcomer, "another-hash", "phone", now)
         .await
         .unwrap();
+    // The draft's reserved session id stays its own.
+    let copied = from.reserve_session_id(conference).await.unwrap();
+    let fresh = to.reserve_session_id(conference).await.unwrap();
+    assert_eq!(
+        fresh, copied,
+        "the copy hands out the id after the copied reservation"
+    );
     assert!(to.check_invariants().await.unwrap().holds());
 }
 

@@ -9,6 +9,7 @@ mod common;
 
 mod agenda;
 mod big_import;
+mod draft_ids;
 mod instances;
 mod live;
 mod maintenance;

@@ -356,14 +356,29 @@ pub(in crate::routes::workspace) async fn save_session(
         if warn_first && !warnings.is_empty() {
             return Err(EditRefusal::Unconfirmed(warnings));
         }
+        // A new session gets its public id now, so the release keeps it.
+        let session_id = match id {
+            Some(id) => id,
+            None => loop {
+                let fresh = state
+                    .store
+                    .reserve_session_id(detail.conference.id)
+                    .await?
+                    .get();
+                // A draft saved before ids were reserved counted its own; skip those.
+                if draft.session(fresh).is_none() {
+                    break fresh;
+                }
+            },
+        };
         let session = DraftSession {
-            id: id.unwrap_or(draft.next_id),
+            id: session_id,
             guid: base.as_ref().map_or_else(
                 || {
                     Guid::derived(&format!(
                         "{}/draft/{}/{}",
                         detail.conference.info.slug,
-                        draft.next_id,
+                        session_id,
                         state.clock.now().timestamp_nanos_opt().unwrap_or(0)
                     ))
                 },
@@ -414,7 +429,6 @@ pub(in crate::routes::workspace) async fn save_session(
             }
             None => {
                 draft.sessions.push(session.clone());
-                draft.next_id += 1;
             }
         }
         if state
@@ -523,7 +537,7 @@ pub(in crate::routes::workspace) async fn do_release(
         hallway_app::Organizer::prove(&state.store, account.clone(), detail.conference.id).await?;
     // One transaction: the new version, the attendees told, the draft dropped, the audit
     // line and the events.
-    let report = hallway_app::schedule::release(state.context(), &who, &next)
+    let report = hallway_app::schedule::release(state.context(), &who, &draft, &next)
         .await
         .map_err(|e| match e {
             hallway_app::AppError::Store(e) => conflict(e),
