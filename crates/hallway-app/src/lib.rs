@@ -8,14 +8,18 @@
 //! the change causes (the outbox) and, for organizer actions, the audit line. Nothing is
 //! published from here: the web layer's dispatcher reads committed events.
 //!
-//! This layer is being filled in use case by use case (the agenda, capacities, doors and
-//! announcements so far); the others still go from the web crate straight to the store.
+//! What is here: the agenda (reserve, cancel), capacities, imports and releases, doors,
+//! announcements, labs, card exchanges, ratings and invitations. Organizer edits of the
+//! conference's setup (rooms, tracks, speakers, settings) still go from the web crate to
+//! the store, with their audit line written after the change.
 
 mod actor;
 pub mod agenda;
 mod error;
+pub mod networking;
 pub mod organize;
 pub mod schedule;
+pub mod setup;
 pub mod venue;
 
 pub use actor::{Attendee, DoorStaff, Organizer};

@@ -1,11 +1,12 @@
-//! The venue's use cases: a badge scanned at a door, an announcement posted. Door counts
-//! and announcements reach the live streams through the outbox, written with the change.
+//! The venue's use cases: a badge scanned at a door, an announcement posted, a lab machine
+//! taken and given back. Door counts, announcements and a lab's points reach the live
+//! streams through the outbox, written with the change.
 
-use hallway_domain::RoomId;
 use hallway_domain::venue::{self, Audience, Direction};
-use hallway_store::{Announcement, DoorOutcome, DoorScan, Target};
+use hallway_domain::{RoomId, SessionId};
+use hallway_store::{Announcement, DoorOutcome, DoorScan, LabOutcome, Target};
 
-use crate::{AppError, Context, DoorStaff, Organizer};
+use crate::{AppError, Attendee, Context, DoorStaff, Organizer};
 
 /// A badge at a room's door.
 #[derive(Clone, Debug)]
@@ -72,4 +73,34 @@ pub async fn announce(
             field: "audience",
             message: "the conference has no such room or session".into(),
         })
+}
+
+/// Takes a machine of a hands-on lab's pool for the attendee (the same one again if they
+/// hold one); refused when the pool is empty or taken, or the attendee has no seat.
+#[tracing::instrument(name = "start_lab", skip_all, fields(
+    conference = %who.conference(), user = %who.account().id, session = %session))]
+pub async fn start_lab(
+    ctx: Context<'_>,
+    who: &Attendee,
+    session: SessionId,
+) -> Result<LabOutcome, AppError> {
+    Ok(ctx
+        .store
+        .start_lab(who.conference(), session, who.account().id, ctx.now)
+        .await?)
+}
+
+/// Gives the attendee's machine back: the lab is completed, which earns points once.
+/// Answers the points granted, or `None` when they held no machine.
+#[tracing::instrument(name = "finish_lab", skip_all, fields(
+    conference = %who.conference(), user = %who.account().id, session = %session))]
+pub async fn finish_lab(
+    ctx: Context<'_>,
+    who: &Attendee,
+    session: SessionId,
+) -> Result<Option<u32>, AppError> {
+    Ok(ctx
+        .store
+        .finish_lab(who.conference(), session, who.account().id, ctx.now)
+        .await?)
 }

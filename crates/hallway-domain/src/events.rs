@@ -10,6 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::points::ActionKind;
 use crate::{ConferenceId, RoomId, SessionId, UserId};
 
 /// What happened. Serialised with a `kind` tag (the SSE event name) and its parameters.
@@ -76,6 +77,16 @@ pub enum Event {
         /// What the release did to it for the recipient.
         change: SessionChange,
     },
+    /// The recipient earned points (a contact, a rating, a check-in, a lab); `points` may
+    /// be 0 when the hourly cap took them.
+    Points {
+        /// What earned them.
+        action: ActionKind,
+        /// Points granted for it.
+        points: u32,
+        /// Their total in the conference after it.
+        total: u64,
+    },
 }
 
 /// What a release did to a session in someone's agenda.
@@ -104,6 +115,7 @@ impl Event {
             Self::Announcement { .. } => "announcement",
             Self::Released { .. } => "released",
             Self::SessionChanged { .. } => "session_changed",
+            Self::Points { .. } => "points",
         }
     }
 }

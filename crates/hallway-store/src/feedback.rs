@@ -171,6 +171,7 @@ impl Store {
             tx.commit().await?;
             (id, points)
         });
+        self.events_written();
         let feedback = self
             .feedback_by_id(req.conference, id)
             .await?

@@ -47,7 +47,7 @@ pub use maintenance::{
     MaintenanceError, MigrateReport, PointsMismatch, SeatViolation, TableCount, TableInfo,
 };
 pub use networking::{Card, CardSecrets, CardUpdate, Contact, ExchangeOutcome, Target};
-pub use organize::{AuditEntry, AuditLine, Invitation, Member};
+pub use organize::{AuditEntry, AuditLine, Invitation, Member, RoomEdit};
 pub use outbox::StoredEvent;
 pub use people::NewAttendee;
 pub use points::{LeaderRow, LedgerEntry};

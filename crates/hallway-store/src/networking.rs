@@ -488,6 +488,7 @@ impl Store {
             tx.commit().await?;
             (mine_points, new, t)
         });
+        self.events_written();
         let contact = self
             .contact_of(conference, scanner, UserId::new(t))
             .await?

@@ -87,9 +87,37 @@ pub struct AuditLine {
     pub detail: String,
 }
 
+/// A room's fields as an organizer edits them.
+#[derive(Clone, Copy, Debug)]
+pub struct RoomEdit<'a> {
+    /// Its name, unique in the conference regardless of case.
+    pub name: &'a str,
+    /// Seats; `None` = unlimited.
+    pub capacity: Option<Capacity>,
+    /// Where to find it.
+    pub note: &'a str,
+}
+
 /// Writes an audit line: conference, user, actor, action, detail, at.
 pub(crate) const RECORD: &str = "INSERT INTO audit_log (conference_id, user_id, actor, action, detail, at) \
      VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Writes the [`AuditLine`] `$line` of conference `$conference` (a [`ConferenceId`]) inside
+/// the sqlx transaction `$tx`, at `$now`.
+macro_rules! record_in {
+    ($tx:expr, $conference:expr, $line:expr, $now:expr) => {{
+        let line: &$crate::AuditLine = $line;
+        sqlx::query($crate::organize::RECORD)
+            .bind($conference.get())
+            .bind(line.user.get())
+            .bind(&line.actor)
+            .bind(&line.action)
+            .bind(&line.detail)
+            .bind($now.timestamp())
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
 
 impl Store {
     /// Whether `table` (rooms or tracks) has another row named `name`, ignoring case (a
@@ -191,6 +219,8 @@ impl Store {
         name: &str,
         capacity: Option<Capacity>,
         note: &str,
+        audit: &AuditLine,
+        now: DateTime<Utc>,
     ) -> Result<RoomId> {
         if self.name_taken("rooms", conference, name, 0).await? {
             return Err(StoreError::Conflict(format!(
@@ -198,7 +228,8 @@ impl Store {
             )));
         }
         let id: i64 = on_write!(self, pool => {
-            sqlx::query_scalar(
+            let mut tx = pool.begin().await?;
+            let id = sqlx::query_scalar(
                 "INSERT INTO rooms (conference_id, name, capacity, note, position) \
                  VALUES ($1, $2, $3, $4, (SELECT COALESCE(MAX(position), -1) + 1 FROM rooms WHERE conference_id = $1)) RETURNING id",
             )
@@ -206,9 +237,12 @@ impl Store {
             .bind(name)
             .bind(capacity.map(|c| i64::from(c.get())))
             .bind(note)
-            .fetch_one(pool)
+            .fetch_one(&mut *tx)
             .await
-            .map_err(|e| conflict_on_unique(e, || format!("there is already a room named {name:?}")))?
+            .map_err(|e| conflict_on_unique(e, || format!("there is already a room named {name:?}")))?;
+            record_in!(tx, conference, audit, now);
+            tx.commit().await?;
+            id
         });
         Ok(RoomId::new(id))
     }
@@ -220,11 +254,11 @@ impl Store {
         &self,
         conference: ConferenceId,
         room: RoomId,
-        name: &str,
-        capacity: Option<Capacity>,
-        note: &str,
+        edit: RoomEdit<'_>,
+        audit: &AuditLine,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<Promotion>>> {
+        let name = edit.name;
         if self
             .name_taken("rooms", conference, name, room.get())
             .await?
@@ -235,7 +269,7 @@ impl Store {
         }
         for _ in 0..crate::agenda::MAX_ATTEMPTS {
             match self
-                .update_room_once(conference, room, name, capacity, note, now)
+                .update_room_once(conference, room, edit, audit, now)
                 .await
             {
                 Err(StoreError::Database(e)) if retryable(&e) => continue,
@@ -251,12 +285,17 @@ impl Store {
         &self,
         conference: ConferenceId,
         room: RoomId,
-        name: &str,
-        capacity: Option<Capacity>,
-        note: &str,
+        edit: RoomEdit<'_>,
+        audit: &AuditLine,
         now: DateTime<Utc>,
     ) -> Result<Option<Vec<Promotion>>> {
+        let RoomEdit {
+            name,
+            capacity,
+            note,
+        } = edit;
         let (begin, _) = write_sql(self.backend());
+        let id = conference;
         let (conference, room) = (conference.get(), room.get());
         let effective = capacity.map(|c| c.get());
         let capacity = effective.map(i64::from);
@@ -287,6 +326,7 @@ impl Store {
                     seats::follow_capacity(&mut SqlxTx(&mut *tx), ConferenceId::new(conference), SessionId::new(session), effective, now).await?,
                 );
             }
+            record_in!(tx, id, audit, now);
             tx.commit().await?;
             promotions
         });
@@ -296,14 +336,21 @@ impl Store {
 
     /// Deletes a room no session uses. Answers false when there is no such room; fails with
     /// [`StoreError::Conflict`] when sessions use it.
-    pub async fn delete_room(&self, conference: ConferenceId, room: RoomId) -> Result<bool> {
+    pub async fn delete_room(
+        &self,
+        conference: ConferenceId,
+        room: RoomId,
+        audit: &AuditLine,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
         let deleted = on_write!(self, pool => {
-            sqlx::query(
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
                 "DELETE FROM rooms WHERE id = $1 AND conference_id = $2",
             )
             .bind(room.get())
             .bind(conference.get())
-            .execute(pool)
+            .execute(&mut *tx)
             .await
             .map_err(|e| match &e {
                 sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
@@ -311,7 +358,12 @@ impl Store {
                 }
                 _ => StoreError::from(e),
             })?
-            .rows_affected()
+            .rows_affected();
+            if n == 1 {
+                record_in!(tx, conference, audit, now);
+            }
+            tx.commit().await?;
+            n
         });
         Ok(deleted == 1)
     }
@@ -322,6 +374,8 @@ impl Store {
         conference: ConferenceId,
         name: &str,
         colour: Colour,
+        audit: &AuditLine,
+        now: DateTime<Utc>,
     ) -> Result<TrackId> {
         if self.name_taken("tracks", conference, name, 0).await? {
             return Err(StoreError::Conflict(format!(
@@ -329,13 +383,17 @@ impl Store {
             )));
         }
         let id: i64 = on_write!(self, pool => {
-            sqlx::query_scalar("INSERT INTO tracks (conference_id, name, colour) VALUES ($1, $2, $3) RETURNING id")
+            let mut tx = pool.begin().await?;
+            let id = sqlx::query_scalar("INSERT INTO tracks (conference_id, name, colour) VALUES ($1, $2, $3) RETURNING id")
                 .bind(conference.get())
                 .bind(name)
                 .bind(colour.hex())
-                .fetch_one(pool)
+                .fetch_one(&mut *tx)
                 .await
-                .map_err(|e| conflict_on_unique(e, || format!("there is already a track named {name:?}")))?
+                .map_err(|e| conflict_on_unique(e, || format!("there is already a track named {name:?}")))?;
+            record_in!(tx, conference, audit, now);
+            tx.commit().await?;
+            id
         });
         Ok(TrackId::new(id))
     }
@@ -347,6 +405,8 @@ impl Store {
         track: TrackId,
         name: &str,
         colour: Colour,
+        audit: &AuditLine,
+        now: DateTime<Utc>,
     ) -> Result<bool> {
         if self
             .name_taken("tracks", conference, name, track.get())
@@ -357,30 +417,41 @@ impl Store {
             )));
         }
         let n = on_write!(self, pool => {
-            sqlx::query("UPDATE tracks SET name = $1, colour = $2 WHERE id = $3 AND conference_id = $4")
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("UPDATE tracks SET name = $1, colour = $2 WHERE id = $3 AND conference_id = $4")
                 .bind(name)
                 .bind(colour.hex())
                 .bind(track.get())
                 .bind(conference.get())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await
                 .map_err(|e| conflict_on_unique(e, || format!("there is already a track named {name:?}")))?
-                .rows_affected()
+                .rows_affected();
+            if n == 1 {
+                record_in!(tx, conference, audit, now);
+            }
+            tx.commit().await?;
+            n
         });
         Ok(n == 1)
     }
 
     /// Deletes a track (its sessions keep going, without a track); false when there is none.
-    pub async fn delete_track(&self, conference: ConferenceId, track: TrackId) -> Result<bool> {
-        let n = on_write!(self, pool => {
-            sqlx::query("DELETE FROM tracks WHERE id = $1 AND conference_id = $2")
-                .bind(track.get())
-                .bind(conference.get())
-                .execute(pool)
-                .await?
-                .rows_affected()
-        });
-        Ok(n == 1)
+    pub async fn delete_track(
+        &self,
+        conference: ConferenceId,
+        track: TrackId,
+        audit: &AuditLine,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.delete_recorded(
+            "DELETE FROM tracks WHERE id = $1 AND conference_id = $2",
+            conference,
+            track.get(),
+            audit,
+            now,
+        )
+        .await
     }
 
     /// Adds a speaker.
@@ -388,9 +459,12 @@ impl Store {
         &self,
         conference: ConferenceId,
         info: &SpeakerInfo,
+        audit: &AuditLine,
+        now: DateTime<Utc>,
     ) -> Result<SpeakerId> {
         let id: i64 = on_write!(self, pool => {
-            sqlx::query_scalar(
+            let mut tx = pool.begin().await?;
+            let id = sqlx::query_scalar(
                 "INSERT INTO speakers (conference_id, name, company, bio, links, photo_url) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             )
             .bind(conference.get())
@@ -399,8 +473,11 @@ impl Store {
             .bind(&info.bio)
             .bind(to_json(&info.links))
             .bind(&info.photo_url)
-            .fetch_one(pool)
-            .await?
+            .fetch_one(&mut *tx)
+            .await?;
+            record_in!(tx, conference, audit, now);
+            tx.commit().await?;
+            id
         });
         Ok(SpeakerId::new(id))
     }
@@ -411,9 +488,12 @@ impl Store {
         conference: ConferenceId,
         speaker: SpeakerId,
         info: &SpeakerInfo,
+        audit: &AuditLine,
+        now: DateTime<Utc>,
     ) -> Result<bool> {
         let n = on_write!(self, pool => {
-            sqlx::query(
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
                 "UPDATE speakers SET name = $1, company = $2, bio = $3, links = $4, photo_url = $5 WHERE id = $6 AND conference_id = $7",
             )
             .bind(&info.name)
@@ -423,9 +503,14 @@ impl Store {
             .bind(&info.photo_url)
             .bind(speaker.get())
             .bind(conference.get())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            if n == 1 {
+                record_in!(tx, conference, audit, now);
+            }
+            tx.commit().await?;
+            n
         });
         Ok(n == 1)
     }
@@ -435,14 +520,42 @@ impl Store {
         &self,
         conference: ConferenceId,
         speaker: SpeakerId,
+        audit: &AuditLine,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.delete_recorded(
+            "DELETE FROM speakers WHERE id = $1 AND conference_id = $2",
+            conference,
+            speaker.get(),
+            audit,
+            now,
+        )
+        .await
+    }
+
+    /// Runs `sql` (a `DELETE` of row `$1` in conference `$2`) and, if it deleted the row,
+    /// writes `audit` in the same transaction. Answers whether it did.
+    async fn delete_recorded(
+        &self,
+        sql: &'static str,
+        conference: ConferenceId,
+        id: i64,
+        audit: &AuditLine,
+        now: DateTime<Utc>,
     ) -> Result<bool> {
         let n = on_write!(self, pool => {
-            sqlx::query("DELETE FROM speakers WHERE id = $1 AND conference_id = $2")
-                .bind(speaker.get())
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(sql)
+                .bind(id)
                 .bind(conference.get())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            if n == 1 {
+                record_in!(tx, conference, audit, now);
+            }
+            tx.commit().await?;
+            n
         });
         Ok(n == 1)
     }
@@ -587,17 +700,19 @@ impl Store {
             .collect()
     }
 
-    /// Stores an invitation under the hash of its secret token.
+    /// Stores an invitation to `role` for `email` (its link's token hashed) and the audit
+    /// line of the organizer who made it, in one transaction.
     pub async fn create_invitation(
         &self,
         conference: ConferenceId,
         email: &str,
         role: Role,
-        by: UserId,
         token_hash: &str,
+        audit: &AuditLine,
         now: DateTime<Utc>,
     ) -> Result<()> {
         on_write!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO invitations (token_hash, conference_id, email, role, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             )
@@ -605,10 +720,12 @@ impl Store {
             .bind(conference.get())
             .bind(email)
             .bind(role.as_str())
-            .bind(by.get())
+            .bind(audit.user.get())
             .bind(now.timestamp())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            record_in!(tx, conference, audit, now);
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -102,14 +102,25 @@ macro_rules! award_in {
             .bind($now.timestamp())
             .execute(&mut *$tx)
             .await?;
-            sqlx::query(
-                "UPDATE points_totals SET points = points + $3 WHERE conference_id = $1 AND user_id = $2",
+            let total: i64 = sqlx::query_scalar(
+                "UPDATE points_totals SET points = points + $3 WHERE conference_id = $1 AND user_id = $2 \
+                 RETURNING points",
             )
             .bind($conference)
             .bind($user)
             .bind(i64::from(granted))
-            .execute(&mut *$tx)
+            .fetch_one(&mut *$tx)
             .await?;
+            let earned = hallway_domain::events::Outgoing::to(
+                hallway_domain::ConferenceId::new($conference),
+                hallway_domain::UserId::new($user),
+                hallway_domain::events::Event::Points {
+                    action: action.kind(),
+                    points: granted,
+                    total: u64::try_from(total).unwrap_or(0),
+                },
+            );
+            $crate::outbox::emit_in!($tx, [&earned], $now);
             Some(granted)
         }
     }};
@@ -214,6 +225,10 @@ impl Store {
             .await;
             match attempt {
                 Err(StoreError::Database(e)) if retryable(&e) => continue,
+                Ok(Some(granted)) => {
+                    self.events_written();
+                    return Ok(Some(granted));
+                }
                 other => return other,
             }
         }

@@ -735,6 +735,10 @@ impl Store {
             .await;
             match attempt {
                 Err(StoreError::Database(e)) if retryable(&e) => continue,
+                Ok(Some(points)) => {
+                    self.events_written();
+                    return Ok(Some(points));
+                }
                 other => return other,
             }
         }

@@ -249,6 +249,36 @@ pub async fn word(state: &AppState, stored: &StoredEvent) -> LiveEvent {
             };
             json!({ "session": session.get(), "change": change, "message": message })
         }
+        Change::Points {
+            action,
+            points,
+            total,
+        } => {
+            let level = match state.store.points_settings(conference).await {
+                Ok(settings) => settings.level_of(*total).level,
+                Err(_) => String::new(),
+            };
+            let message = if *points == 0 {
+                format!(
+                    "{}: no points this time, the hourly limit is reached. You have {total}.",
+                    action.label()
+                )
+            } else if level.is_empty() {
+                format!("+{points} points ({}). You have {total}.", action.label())
+            } else {
+                format!(
+                    "+{points} points ({}). You have {total}: {level}.",
+                    action.label()
+                )
+            };
+            json!({
+                "action": action,
+                "points": points,
+                "total": total,
+                "level": level,
+                "message": message,
+            })
+        }
     };
     LiveEvent {
         cursor: stored.cursor,

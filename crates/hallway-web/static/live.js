@@ -89,6 +89,14 @@
     reloadSeats();
   });
   source.addEventListener("session_changed", (e) => toast(JSON.parse(e.data).message, "changed", agenda));
+  const points = { href: `/c/${encodeURIComponent(slug)}/points`, text: "My points" };
+  source.addEventListener("points", (e) => {
+    const d = JSON.parse(e.data);
+    document.querySelectorAll("[data-points-total]").forEach((el) => {
+      el.textContent = String(d.total);
+    });
+    toast(d.message, "points", points);
+  });
   const feed = { href: `/c/${encodeURIComponent(slug)}/announcements`, text: "All announcements" };
   source.addEventListener("announcement", (e) => toast(JSON.parse(e.data).text, "announcement", feed));
 })();

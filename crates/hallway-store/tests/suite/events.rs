@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{Duration as Minutes, NaiveDate, NaiveTime, TimeZone as _, Utc};
 use hallway_domain::events::{Cursor, Event};
+use hallway_domain::points::{Action, ActionKind, PointsSettings};
 use hallway_domain::program::{ConferenceInfo, RoomDraft, SessionInfo};
 use hallway_domain::{
     Capacity, ConferenceDays, ConferenceId, Program, SessionDraft, SessionId, SessionKind, Slug,
@@ -15,7 +16,7 @@ use hallway_domain::{
 use hallway_store::events::FeedItem;
 use hallway_store::testing::TestDb;
 use hallway_store::{
-    CancelOutcome, ReserveOutcome, ReserveRequest, Store, StoredEvent, store_test,
+    CancelOutcome, ReserveOutcome, ReserveRequest, Store, StoreError, StoredEvent, store_test,
 };
 
 /// What a reader sees after `after` once at least `want` events have settled. On PostgreSQL
@@ -389,5 +390,136 @@ store_test!(
             )],
             "one event, the change's; the refusal wrote none"
         );
+    }
+);
+
+store_test!(points_earned_reach_the_outbox, |store| async move {
+    // Arrange
+    let (conf, [first, second], [ada, bo]) = setup(&store, "points-events").await;
+    let start = store.latest_event().await.unwrap();
+    let worth = PointsSettings::default().points;
+    let (rating, lab) = (worth.of(ActionKind::Rating), worth.of(ActionKind::Lab));
+
+    // Act: two awards for Ada, one repeated (counts once), one for Bo.
+    for (user, action) in [
+        (ada, Action::rating(first)),
+        (ada, Action::rating(first)),
+        (ada, Action::lab(second)),
+        (bo, Action::rating(second)),
+    ] {
+        store.award(conf, user, &action, early()).await.unwrap();
+    }
+
+    // Assert: one event per award granted, for its earner, with the running total.
+    let points = |action, points, total| Event::Points {
+        action,
+        points,
+        total,
+    };
+    let events: Vec<_> = kinds(&settled(&store, start, 3).await)
+        .into_iter()
+        .filter(|(_, e)| e.kind() == "points")
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (
+                Some(ada),
+                points(ActionKind::Rating, rating, u64::from(rating))
+            ),
+            (
+                Some(ada),
+                points(ActionKind::Lab, lab, u64::from(rating + lab))
+            ),
+            (
+                Some(bo),
+                points(ActionKind::Rating, rating, u64::from(rating))
+            ),
+        ]
+    );
+});
+
+store_test!(
+    setup_edits_write_their_audit_line_or_nothing,
+    |store| async move {
+        let (conf, _, [ada, _]) = setup(&store, "setup-audit").await;
+        let line = |action: &str| hallway_store::AuditLine {
+            user: ada,
+            actor: "ada@example.org".into(),
+            action: action.into(),
+            detail: String::new(),
+        };
+        let actions = || async {
+            store
+                .audit_log(conf, 20)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.action)
+                .collect::<Vec<_>>()
+        };
+        let edit = |name| hallway_store::RoomEdit {
+            name,
+            capacity: Capacity::new(30).ok(),
+            note: "",
+        };
+        let slug = Slug::parse("setup-audit").unwrap();
+        let used = store.conference(&slug).await.unwrap().unwrap().rooms[0].id;
+
+        // Refused: a taken name, a room that does not exist, a room sessions use.
+        assert!(matches!(
+            store
+                .add_room(conf, "a", None, "", &line("added a room"), early())
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        let missing = hallway_domain::RoomId::new(999_999);
+        let none = store
+            .update_room(conf, missing, edit("Z"), &line("changed a room"), early())
+            .await
+            .unwrap();
+        assert!(none.is_none());
+        assert!(matches!(
+            store
+                .delete_room(conf, used, &line("deleted a room"), early())
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(
+            !store
+                .delete_track(
+                    conf,
+                    hallway_domain::TrackId::new(999_999),
+                    &line("deleted a track"),
+                    early()
+                )
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            actions().await,
+            Vec::<String>::new(),
+            "refusals write no audit line"
+        );
+
+        // Done: each change its line.
+        let room = store
+            .add_room(conf, "C", None, "", &line("added a room"), early())
+            .await
+            .unwrap();
+        store
+            .update_room(conf, room, edit("C2"), &line("changed a room"), early())
+            .await
+            .unwrap()
+            .expect("the room exists");
+        assert!(
+            store
+                .delete_room(conf, room, &line("deleted a room"), early())
+                .await
+                .unwrap()
+        );
+        let mut done = actions().await;
+        done.sort();
+        assert_eq!(done, ["added a room", "changed a room", "deleted a room"]);
     }
 );

@@ -207,8 +207,13 @@ async fn fill(store: &Store) -> ConferenceId {
             conference,
             "speaker@example.org",
             Role::Speaker,
-            admin,
             "invite-hash",
+            &hallway_store::AuditLine {
+                user: admin,
+                actor: "Attendee 1".into(),
+                action: "invited".into(),
+                detail: "speaker@example.org as speaker".into(),
+            },
             now,
         )
         .await

@@ -704,7 +704,17 @@ async fn programs_in_memory_follow_every_write(db: hallway_store::testing::TestD
     let ada = speakers[0].id;
     let mut info = speakers[0].info.clone();
     info.name = "Ada King".into();
-    assert!(b.update_speaker(id, ada, &info).await.unwrap());
+    let audit = hallway_store::AuditLine {
+        user: users[0],
+        actor: "organizer".into(),
+        action: "changed a speaker".into(),
+        detail: "Ada King".into(),
+    };
+    assert!(
+        b.update_speaker(id, ada, &info, &audit, Utc::now())
+            .await
+            .unwrap()
+    );
     let renamed = a.conference(&slug).await.unwrap().unwrap();
     assert_ne!(renamed.program_revision, seated.program_revision);
     let (_, speakers) = a.program_of(&renamed).await.unwrap();

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use hallway_domain::networking::{Rating, parse_comment, shown_average};
 use hallway_domain::{Email, SpeakerId, UserId};
-use hallway_store::{Feedback, FeedbackOutcome, FeedbackRequest};
+use hallway_store::{Feedback, FeedbackOutcome};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -167,17 +167,17 @@ async fn put_feedback(
         Some(None) => Some(String::new()),
         Some(Some(c)) => Some(parse_comment(&c).map_err(invalid)?),
     };
-    let outcome = state
-        .store
-        .put_feedback(&FeedbackRequest {
-            conference: c,
+    let who = hallway_app::Attendee::new(user.account.clone(), c);
+    let outcome = hallway_app::networking::rate(
+        state.context(),
+        &who,
+        hallway_app::networking::Rate {
             session,
-            user: user.account.id,
             rating,
             comment,
-            now: state.clock.now(),
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(match outcome {
         FeedbackOutcome::Saved { feedback, points } => Json(SavedDto {
             feedback: feedback_dto(&feedback, false),

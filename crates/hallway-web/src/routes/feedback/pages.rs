@@ -13,7 +13,7 @@ use axum::extract::{Form, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hallway_domain::SessionId;
 use hallway_domain::networking::{Rating, parse_comment};
-use hallway_store::{FeedbackOutcome, FeedbackRequest};
+use hallway_store::FeedbackOutcome;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -54,17 +54,17 @@ async fn feedback_form(
         .and_then(|r| Rating::new(r).ok())
         .ok_or_else(|| PageError::Invalid("rating: choose from 1 to 5 stars".into()))?;
     let comment = parse_comment(&f.comment).map_err(|e| PageError::Invalid(e.to_string()))?;
-    let outcome = state
-        .store
-        .put_feedback(&FeedbackRequest {
-            conference: c,
+    let who = hallway_app::Attendee::new(user.account.clone(), c);
+    let outcome = hallway_app::networking::rate(
+        state.context(),
+        &who,
+        hallway_app::networking::Rate {
             session,
-            user: user.account.id,
             rating,
             comment: Some(comment),
-            now: state.clock.now(),
-        })
-        .await?;
+        },
+    )
+    .await?;
     match outcome {
         FeedbackOutcome::Saved { .. } => {
             Ok(Redirect::to(&format!("/c/{slug}/sessions/{id}?rated=1#feedback")).into_response())

@@ -379,10 +379,9 @@ async fn post_contact(
     if let Some(wait) = state.guesses.blocked(user.account.id) {
         return Ok(too_many_codes(wait));
     }
-    let outcome = state
-        .store
-        .exchange(c, user.account.id, &Target::Code(code), state.clock.now())
-        .await?;
+    let who = hallway_app::Attendee::new(user.account.clone(), c);
+    let outcome =
+        hallway_app::networking::exchange(state.context(), &who, &Target::Code(code)).await?;
     if outcome == ExchangeOutcome::Unknown {
         state.guesses.record(user.account.id);
     }

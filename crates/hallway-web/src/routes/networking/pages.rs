@@ -268,15 +268,10 @@ async fn scan_form(
     Path((slug, token)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let d = detail(&state, &slug).await?;
-    let outcome = state
-        .store
-        .exchange(
-            d.conference.id,
-            user.account.id,
-            &Target::Token(token.clone()),
-            state.clock.now(),
-        )
-        .await?;
+    let who = hallway_app::Attendee::new(user.account.clone(), d.conference.id);
+    let outcome =
+        hallway_app::networking::exchange(state.context(), &who, &Target::Token(token.clone()))
+            .await?;
     exchanged_redirect(&slug, d.conference, outcome, Some(token))
 }
 
@@ -403,15 +398,9 @@ async fn code_form(
             "Too many unknown badge codes; try again in {wait} s."
         )));
     }
-    let outcome = state
-        .store
-        .exchange(
-            d.conference.id,
-            user.account.id,
-            &Target::Code(code),
-            state.clock.now(),
-        )
-        .await?;
+    let who = hallway_app::Attendee::new(user.account.clone(), d.conference.id);
+    let outcome =
+        hallway_app::networking::exchange(state.context(), &who, &Target::Code(code)).await?;
     if outcome == ExchangeOutcome::Unknown {
         state.guesses.record(user.account.id);
     }

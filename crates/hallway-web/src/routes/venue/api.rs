@@ -213,10 +213,8 @@ async fn post_lab(
 ) -> Result<Response, ApiError> {
     let c = conference(&state, &slug).await?;
     let session = SessionId::new(parse_id(&id, "session")?);
-    let outcome = state
-        .store
-        .start_lab(c, session, user.account.id, state.clock.now())
-        .await?;
+    let who = hallway_app::Attendee::new(user.account.clone(), c);
+    let outcome = hallway_app::venue::start_lab(state.context(), &who, session).await?;
     if let Some(refusal) = lab_refusal(&outcome) {
         return Ok(refusal);
     }
@@ -273,10 +271,8 @@ async fn delete_lab(
 ) -> Result<StatusCode, ApiError> {
     let c = conference(&state, &slug).await?;
     let session = SessionId::new(parse_id(&id, "session")?);
-    state
-        .store
-        .finish_lab(c, session, user.account.id, state.clock.now())
-        .await?;
+    let who = hallway_app::Attendee::new(user.account.clone(), c);
+    hallway_app::venue::finish_lab(state.context(), &who, session).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -202,17 +202,11 @@ async fn lab_form(
     Form(f): Form<LabForm>,
 ) -> Result<Response, PageError> {
     let (mut page, c, session) = lab_page_of(&state, &user, &slug, &id).await?;
-    let now = state.clock.now();
+    let who = hallway_app::Attendee::new(user.account.clone(), c);
     if f.action == "finish" {
-        state
-            .store
-            .finish_lab(c, session, user.account.id, now)
-            .await?;
+        hallway_app::venue::finish_lab(state.context(), &who, session).await?;
     } else {
-        let outcome = state
-            .store
-            .start_lab(c, session, user.account.id, now)
-            .await?;
+        let outcome = hallway_app::venue::start_lab(state.context(), &who, session).await?;
         if let LabOutcome::Started { .. } = outcome {
         } else {
             page.error = match outcome {

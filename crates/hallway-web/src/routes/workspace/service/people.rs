@@ -38,27 +38,17 @@ pub(in crate::routes::workspace) async fn make_invitation(
 ) -> Result<InvitationDto, ApiError> {
     let email = Email::parse(body.email.trim()).map_err(|e| invalid("email", e))?;
     let role = Role::parse(body.role.trim()).map_err(|e| invalid("role", e))?;
-    if !matches!(role, Role::Organizer | Role::Volunteer | Role::Speaker) {
-        return Err(invalid("role", "invite organizers, volunteers or speakers"));
-    }
+    let who =
+        hallway_app::Organizer::prove(&state.store, account.clone(), detail.conference.id).await?;
     let token = crate::auth::new_token();
-    state
-        .store
-        .create_invitation(
-            detail.conference.id,
-            email.as_str(),
+    hallway_app::organize::invite(
+        state.context(),
+        &who,
+        hallway_app::organize::Invite {
+            email: email.clone(),
             role,
-            account.id,
-            &crate::auth::digest(&token),
-            state.clock.now(),
-        )
-        .await?;
-    audit_record(
-        state,
-        detail,
-        account,
-        "invited",
-        format!("{} as {}", email.as_str(), role.as_str()),
+            token_hash: crate::auth::digest(&token),
+        },
     )
     .await?;
     Ok(InvitationDto {

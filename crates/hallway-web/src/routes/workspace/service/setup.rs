@@ -1,9 +1,10 @@
 //! A conference's rooms, tracks and speakers.
 
-use super::super::{audit_record, capacity, conflict, http_url, invalid};
+use super::super::{capacity, conflict, http_url, invalid};
 use super::draft::working_draft;
 use crate::AppState;
 use crate::error::ApiError;
+use hallway_app::{AppError, Organizer, setup};
 use hallway_domain::program::{Link, SpeakerInfo};
 use hallway_domain::{Capacity, Colour, RoomId, SpeakerId, TrackId};
 use hallway_store::{Account, ConferenceDetail};
@@ -45,34 +46,47 @@ pub(in crate::routes::workspace) async fn room_add(
     detail: &ConferenceDetail,
     body: &RoomBody,
 ) -> Result<RoomDto, ApiError> {
-    let name = room_name(&body.name)?;
-    let cap = capacity(body.capacity, "capacity")?;
-    let id = state
-        .store
-        .add_room(detail.conference.id, &name, cap, body.note.trim())
-        .await
-        .map_err(conflict)?;
-    audit_record(
-        state,
-        detail,
-        account,
-        "added a room",
-        format!("{name}, {}", seats(cap)),
+    let room = room_of(body)?;
+    let id = setup::add_room(
+        state.context(),
+        &organizer(state, account, detail).await?,
+        &room,
     )
-    .await?;
+    .await
+    .map_err(app_conflict)?;
     Ok(RoomDto {
         id: id.get(),
-        name,
-        capacity: cap.map(Capacity::get),
+        name: room.name,
+        capacity: room.capacity.map(Capacity::get),
+        note: room.note,
+    })
+}
+
+fn room_of(body: &RoomBody) -> Result<setup::Room, ApiError> {
+    Ok(setup::Room {
+        name: room_name(&body.name)?,
+        capacity: capacity(body.capacity, "capacity")?,
         note: body.note.trim().to_owned(),
     })
 }
 
-pub(in crate::routes::workspace) fn seats(c: Option<Capacity>) -> String {
-    c.map_or_else(
-        || "no seat limit".to_owned(),
-        |c| format!("{} seats", c.get()),
-    )
+/// The organizer `account` of `detail`'s conference, proven (the workspace's routes have
+/// checked the role already; the use cases take the proof).
+async fn organizer(
+    state: &AppState,
+    account: &Account,
+    detail: &ConferenceDetail,
+) -> Result<Organizer, ApiError> {
+    Ok(Organizer::prove(&state.store, account.clone(), detail.conference.id).await?)
+}
+
+/// A refusal of a use case, with the store's conflicts (a name taken, a room in use) as
+/// 409s that say why.
+fn app_conflict(e: AppError) -> ApiError {
+    match e {
+        AppError::Store(e) => conflict(e),
+        other => other.into(),
+    }
 }
 
 pub(in crate::routes::workspace) async fn room_update(
@@ -82,35 +96,17 @@ pub(in crate::routes::workspace) async fn room_update(
     id: i64,
     body: &RoomBody,
 ) -> Result<RoomDto, ApiError> {
-    let name = room_name(&body.name)?;
-    let cap = capacity(body.capacity, "capacity")?;
+    let room = room_of(body)?;
     // Promotions the new capacity made reach their attendees through the outbox.
-    state
-        .store
-        .update_room(
-            detail.conference.id,
-            RoomId::new(id),
-            &name,
-            cap,
-            body.note.trim(),
-            state.clock.now(),
-        )
+    let who = organizer(state, account, detail).await?;
+    setup::update_room(state.context(), &who, RoomId::new(id), &room)
         .await
-        .map_err(conflict)?
-        .ok_or_else(|| ApiError::NotFound(format!("There is no room {id}.")))?;
-    audit_record(
-        state,
-        detail,
-        account,
-        "changed a room",
-        format!("{name}, {}", seats(cap)),
-    )
-    .await?;
+        .map_err(app_conflict)?;
     Ok(RoomDto {
         id,
-        name,
-        capacity: cap.map(Capacity::get),
-        note: body.note.trim().to_owned(),
+        name: room.name,
+        capacity: room.capacity.map(Capacity::get),
+        note: room.note,
     })
 }
 
@@ -132,15 +128,10 @@ pub(in crate::routes::workspace) async fn room_delete(
         .find(|r| r.id.get() == id)
         .map(|r| r.name.clone())
         .unwrap_or_default();
-    if !state
-        .store
-        .delete_room(detail.conference.id, RoomId::new(id))
+    let who = organizer(state, account, detail).await?;
+    setup::delete_room(state.context(), &who, RoomId::new(id), &name)
         .await
-        .map_err(conflict)?
-    {
-        return Err(ApiError::NotFound(format!("There is no room {id}.")));
-    }
-    audit_record(state, detail, account, "deleted a room", name).await
+        .map_err(app_conflict)
 }
 
 /// A track.
@@ -182,19 +173,10 @@ pub(in crate::routes::workspace) async fn track_add(
     body: &TrackBody,
 ) -> Result<TrackDto, ApiError> {
     let (name, colour) = track_parts(body)?;
-    let id = state
-        .store
-        .add_track(detail.conference.id, &name, colour)
+    let who = organizer(state, account, detail).await?;
+    let id = setup::add_track(state.context(), &who, &name, colour)
         .await
-        .map_err(conflict)?;
-    audit_record(
-        state,
-        detail,
-        account,
-        "added a track",
-        format!("{name} {}", colour.hex()),
-    )
-    .await?;
+        .map_err(app_conflict)?;
     Ok(TrackDto {
         id: id.get(),
         name,
@@ -211,22 +193,10 @@ pub(in crate::routes::workspace) async fn track_update(
     body: &TrackBody,
 ) -> Result<TrackDto, ApiError> {
     let (name, colour) = track_parts(body)?;
-    if !state
-        .store
-        .update_track(detail.conference.id, TrackId::new(id), &name, colour)
+    let who = organizer(state, account, detail).await?;
+    setup::update_track(state.context(), &who, TrackId::new(id), &name, colour)
         .await
-        .map_err(conflict)?
-    {
-        return Err(ApiError::NotFound(format!("There is no track {id}.")));
-    }
-    audit_record(
-        state,
-        detail,
-        account,
-        "changed a track",
-        format!("{name} {}", colour.hex()),
-    )
-    .await?;
+        .map_err(app_conflict)?;
     Ok(TrackDto {
         id,
         name,
@@ -241,14 +211,8 @@ pub(in crate::routes::workspace) async fn track_delete(
     detail: &ConferenceDetail,
     id: i64,
 ) -> Result<(), ApiError> {
-    if !state
-        .store
-        .delete_track(detail.conference.id, TrackId::new(id))
-        .await?
-    {
-        return Err(ApiError::NotFound(format!("There is no track {id}.")));
-    }
-    audit_record(state, detail, account, "deleted a track", id.to_string()).await
+    let who = organizer(state, account, detail).await?;
+    Ok(setup::delete_track(state.context(), &who, TrackId::new(id)).await?)
 }
 
 /// A speaker.
@@ -310,8 +274,8 @@ pub(in crate::routes::workspace) async fn speaker_add(
     body: &SpeakerBody,
 ) -> Result<SpeakerDto, ApiError> {
     let info = speaker_info(body)?;
-    let id = state.store.add_speaker(detail.conference.id, &info).await?;
-    audit_record(state, detail, account, "added a speaker", info.name.clone()).await?;
+    let who = organizer(state, account, detail).await?;
+    let id = setup::add_speaker(state.context(), &who, &info).await?;
     Ok(SpeakerDto {
         id: id.get(),
         name: info.name,
@@ -326,21 +290,8 @@ pub(in crate::routes::workspace) async fn speaker_update(
     body: &SpeakerBody,
 ) -> Result<SpeakerDto, ApiError> {
     let info = speaker_info(body)?;
-    if !state
-        .store
-        .update_speaker(detail.conference.id, SpeakerId::new(id), &info)
-        .await?
-    {
-        return Err(ApiError::NotFound(format!("There is no speaker {id}.")));
-    }
-    audit_record(
-        state,
-        detail,
-        account,
-        "changed a speaker",
-        info.name.clone(),
-    )
-    .await?;
+    let who = organizer(state, account, detail).await?;
+    setup::update_speaker(state.context(), &who, SpeakerId::new(id), &info).await?;
     Ok(SpeakerDto {
         id,
         name: info.name,
@@ -353,12 +304,6 @@ pub(in crate::routes::workspace) async fn speaker_delete(
     detail: &ConferenceDetail,
     id: i64,
 ) -> Result<(), ApiError> {
-    if !state
-        .store
-        .delete_speaker(detail.conference.id, SpeakerId::new(id))
-        .await?
-    {
-        return Err(ApiError::NotFound(format!("There is no speaker {id}.")));
-    }
-    audit_record(state, detail, account, "deleted a speaker", id.to_string()).await
+    let who = organizer(state, account, detail).await?;
+    Ok(setup::delete_speaker(state.context(), &who, SpeakerId::new(id)).await?)
 }
