@@ -1,12 +1,14 @@
 //! Meeting people and rating sessions: a badge scan or a typed code exchanges cards (both
-//! sides earn points once per pair), a rating or comment on a session one attended. Points
+//! sides earn points once per pair), a rating or comment on a session one attended; for
+//! organizers, hiding comments and the points settings. Points
 //! reach their earners live through the outbox, written with the award.
 
 use hallway_domain::SessionId;
 use hallway_domain::networking::Rating;
-use hallway_store::{ExchangeOutcome, FeedbackOutcome, FeedbackRequest, Target};
+use hallway_domain::points::PointsSettings;
+use hallway_store::{AuditLine, ExchangeOutcome, FeedbackOutcome, FeedbackRequest, Target};
 
-use crate::{AppError, Attendee, Context};
+use crate::{AppError, Attendee, Context, Organizer};
 
 /// Exchanges cards with the person whose badge (or short code) `target` is; refused when
 /// either side does not exchange now or one blocked the other (see [`ExchangeOutcome`]).
@@ -54,4 +56,51 @@ pub async fn rate(
             now: ctx.now,
         })
         .await?)
+}
+
+/// Hides a comment from everyone but organizers, or shows it again (organizers); the
+/// audit line goes with it. Answers the session it was about, `None` when there is no
+/// such feedback.
+#[tracing::instrument(name = "hide_comment", skip_all, fields(conference = %who.conference(), feedback = id))]
+pub async fn hide_comment(
+    ctx: Context<'_>,
+    who: &Organizer,
+    id: i64,
+    hidden: bool,
+) -> Result<Option<SessionId>, AppError> {
+    let audit = AuditLine {
+        user: who.account().id,
+        actor: who.account().email.clone(),
+        action: if hidden {
+            "hid a comment"
+        } else {
+            "showed a comment"
+        }
+        .into(),
+        detail: format!("feedback {id}"),
+    };
+    Ok(ctx
+        .store
+        .set_feedback_hidden(who.conference(), id, hidden, Some(&audit), ctx.now)
+        .await?)
+}
+
+/// Sets what each action is worth, the hourly cap, the ratings a session needs before
+/// its summary shows, and the levels (checked by [`PointsSettings::validate`]).
+#[tracing::instrument(name = "set_points_settings", skip_all, fields(conference = %who.conference()))]
+pub async fn set_points_settings(
+    ctx: Context<'_>,
+    who: &Organizer,
+    settings: &PointsSettings,
+) -> Result<(), AppError> {
+    let audit = AuditLine {
+        user: who.account().id,
+        actor: who.account().email.clone(),
+        action: "changed the points and feedback settings".into(),
+        detail: String::new(),
+    };
+    ctx.store
+        .set_points_settings(who.conference(), settings, Some(&audit), ctx.now)
+        .await?;
+    Ok(())
 }

@@ -1,26 +1,11 @@
-//! Organizer actions that are not about seats: invitations, and the audit line every one of
-//! them leaves.
+//! Organizer actions that are not about seats: invitations, speakers' accounts, the agenda's
+//! grace period, and the audit line every one of them leaves (in the action's transaction).
 
-use hallway_domain::Email;
 use hallway_domain::account::Role;
+use hallway_domain::{Email, SpeakerId, UserId};
 use hallway_store::AuditLine;
 
 use crate::{AppError, Context, Organizer};
-
-/// Writes an organizer action to the conference's audit log on its own (a change that has
-/// a transaction of its own writes its audit line in it instead).
-pub async fn record(
-    ctx: Context<'_>,
-    who: &Organizer,
-    action: &str,
-    what: &str,
-) -> Result<(), AppError> {
-    let a = who.account();
-    ctx.store
-        .record(who.conference(), a.id, &a.email, action, what, ctx.now)
-        .await?;
-    Ok(())
-}
 
 /// Invite someone to the conference's team.
 #[derive(Clone, Debug)]
@@ -61,6 +46,80 @@ pub async fn invite(ctx: Context<'_>, who: &Organizer, cmd: Invite) -> Result<()
             &audit,
             ctx.now,
         )
+        .await?;
+    Ok(())
+}
+
+fn line(who: &Organizer, action: &str, detail: String) -> AuditLine {
+    AuditLine {
+        user: who.account().id,
+        actor: who.account().email.clone(),
+        action: action.to_owned(),
+        detail,
+    }
+}
+
+/// Links a speaker of the program to an account (`email` is how the audit log names it),
+/// which makes the account a speaker of the conference; `false` when there is no such
+/// speaker.
+#[tracing::instrument(name = "link_speaker", skip_all, fields(conference = %who.conference(), speaker = %speaker))]
+pub async fn link_speaker(
+    ctx: Context<'_>,
+    who: &Organizer,
+    speaker: SpeakerId,
+    user: UserId,
+    email: &str,
+) -> Result<bool, AppError> {
+    let audit = line(
+        who,
+        "linked a speaker to an account",
+        format!("speaker {speaker} = {email}"),
+    );
+    Ok(ctx
+        .store
+        .link_speaker(who.conference(), speaker, user, Some(&audit), ctx.now)
+        .await?)
+}
+
+/// Removes a speaker-account link; `false` when there was none.
+#[tracing::instrument(name = "unlink_speaker", skip_all, fields(conference = %who.conference(), speaker = %speaker))]
+pub async fn unlink_speaker(
+    ctx: Context<'_>,
+    who: &Organizer,
+    speaker: SpeakerId,
+    user: UserId,
+) -> Result<bool, AppError> {
+    let audit = line(
+        who,
+        "unlinked a speaker from an account",
+        format!("speaker {speaker} ≠ account {user}"),
+    );
+    Ok(ctx
+        .store
+        .unlink_speaker(who.conference(), speaker, user, Some(&audit), ctx.now)
+        .await?)
+}
+
+/// Sets how long after a session starts attendees may still add it (0 to 240 minutes).
+#[tracing::instrument(name = "set_agenda_grace", skip_all, fields(conference = %who.conference()))]
+pub async fn set_agenda_grace(
+    ctx: Context<'_>,
+    who: &Organizer,
+    minutes: u32,
+) -> Result<(), AppError> {
+    if minutes > 240 {
+        return Err(AppError::Invalid {
+            field: "agenda_grace_minutes",
+            message: "at most 240".into(),
+        });
+    }
+    let audit = line(
+        who,
+        "changed the agenda grace period",
+        format!("{minutes} minutes"),
+    );
+    ctx.store
+        .set_agenda_grace(who.conference(), minutes, &audit, ctx.now)
         .await?;
     Ok(())
 }

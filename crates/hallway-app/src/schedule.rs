@@ -105,6 +105,7 @@ pub async fn import(
         by: Some(who.by("imported the schedule")),
         organizer_if_created: matches!(who, Importer::Admin(_)),
         drop_draft: false,
+        unpublished: false,
         draft_ids: HashMap::new(),
     };
     let report = ctx
@@ -131,6 +132,7 @@ pub async fn release(
         by: Some(importer.by("released a schedule version")),
         organizer_if_created: false,
         drop_draft: true,
+        unpublished: false,
         draft_ids: draft.sessions.iter().map(|s| (s.guid, s.id)).collect(),
     };
     let source = format!("release by {}", who.account().email);

@@ -209,7 +209,13 @@ impl Store {
     /// Adds `edition` to the directory under the series of its `series` name (created when
     /// new), pointing at `conference`. Fails with [`crate::StoreError::Conflict`] when the
     /// edition's slug is taken.
-    pub async fn add_edition(&self, edition: &Edition, conference: ConferenceId) -> Result<()> {
+    pub async fn add_edition(
+        &self,
+        edition: &Edition,
+        conference: ConferenceId,
+        audit: Option<&crate::AuditLine>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
         let series = Series::new(&edition.series, &[])
             .map_err(|e| crate::StoreError::Conflict(e.to_string()))?;
         on_write!(self, pool => {
@@ -247,8 +253,48 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|err| crate::conflict_on_unique(err, || format!("the directory already has an edition {}", edition.slug)))?;
+            if let Some(line) = audit {
+                crate::organize::record_in!(tx, conference, line, now);
+            }
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Links `conference` to the directory's `edition` instead of the one it had (`None`:
+    /// to none) and writes `audit`, in one transaction. Answers false, changing nothing,
+    /// when there is no such edition.
+    pub async fn relink_edition(
+        &self,
+        conference: ConferenceId,
+        edition: Option<&Slug>,
+        audit: &crate::AuditLine,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
+        let linked = on_write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE editions SET conference_id = NULL WHERE conference_id = $1")
+                .bind(conference.get())
+                .execute(&mut *tx)
+                .await?;
+            let found = match edition {
+                None => true,
+                Some(slug) => {
+                    sqlx::query("UPDATE editions SET conference_id = $1 WHERE slug = $2")
+                        .bind(conference.get())
+                        .bind(slug.as_str())
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        == 1
+                }
+            };
+            if found {
+                crate::organize::record_in!(tx, conference, audit, now);
+                tx.commit().await?;
+            }
+            found
+        });
+        Ok(linked)
     }
 }

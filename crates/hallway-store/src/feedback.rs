@@ -256,14 +256,24 @@ impl Store {
         conference: ConferenceId,
         id: i64,
         hidden: bool,
+        audit: Option<&crate::AuditLine>,
+        now: DateTime<Utc>,
     ) -> Result<Option<SessionId>> {
         let session: Option<i64> = on_write!(self, pool => {
-            sqlx::query_scalar("UPDATE feedback SET hidden = $3 WHERE conference_id = $1 AND id = $2 RETURNING session_id")
+            let mut tx = pool.begin().await?;
+            let session: Option<i64> = sqlx::query_scalar("UPDATE feedback SET hidden = $3 WHERE conference_id = $1 AND id = $2 RETURNING session_id")
                 .bind(conference.get())
                 .bind(id)
                 .bind(i64::from(hidden))
-                .fetch_optional(pool)
-                .await?
+                .fetch_optional(&mut *tx)
+                .await?;
+            if session.is_some()
+                && let Some(line) = audit
+            {
+                crate::organize::record_in!(tx, conference, line, now);
+            }
+            tx.commit().await?;
+            session
         });
         Ok(session.map(SessionId::new))
     }
@@ -275,6 +285,8 @@ impl Store {
         conference: ConferenceId,
         speaker: SpeakerId,
         user: UserId,
+        audit: Option<&crate::AuditLine>,
+        now: DateTime<Utc>,
     ) -> Result<bool> {
         let (c, sp, u) = (conference.get(), speaker.get(), user.get());
         let n = on_write!(self, pool => {
@@ -302,6 +314,9 @@ impl Store {
                 .bind(u)
                 .execute(&mut *tx)
                 .await?;
+                if let Some(line) = audit {
+                    crate::organize::record_in!(tx, conference, line, now);
+                }
             }
             tx.commit().await?;
             n + u64::from(exists.is_some())
@@ -315,15 +330,25 @@ impl Store {
         conference: ConferenceId,
         speaker: SpeakerId,
         user: UserId,
+        audit: Option<&crate::AuditLine>,
+        now: DateTime<Utc>,
     ) -> Result<bool> {
         let n = on_write!(self, pool => {
-            sqlx::query("DELETE FROM speaker_accounts WHERE conference_id = $1 AND speaker_id = $2 AND user_id = $3")
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("DELETE FROM speaker_accounts WHERE conference_id = $1 AND speaker_id = $2 AND user_id = $3")
                 .bind(conference.get())
                 .bind(speaker.get())
                 .bind(user.get())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            if n > 0
+                && let Some(line) = audit
+            {
+                crate::organize::record_in!(tx, conference, line, now);
+            }
+            tx.commit().await?;
+            n
         });
         Ok(n > 0)
     }

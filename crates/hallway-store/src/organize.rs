@@ -118,6 +118,7 @@ macro_rules! record_in {
             .await?;
     }};
 }
+pub(crate) use record_in;
 
 impl Store {
     /// Whether `table` (rooms or tracks) has another row named `name`, ignoring case (a
@@ -148,22 +149,23 @@ impl Store {
     pub async fn create_conference(
         &self,
         info: &ConferenceInfo,
-        creator: UserId,
+        creator: &AuditLine,
         now: DateTime<Utc>,
     ) -> Result<ConferenceId> {
         let program = Program::new(info.clone(), vec![], vec![], vec![], vec![])
             .map_err(|e| StoreError::Conflict(e.to_string()))?;
-        let id = self
-            .insert_program_as(&program, now, "", "created in hallway")
-            .await?;
-        on_write!(self, pool => {
-            sqlx::query("UPDATE conferences SET published = 0 WHERE id = $1")
-                .bind(id.get())
-                .execute(pool)
-                .await?;
-        });
-        self.grant_role(id, creator, Role::Organizer).await?;
-        Ok(id)
+        let how = crate::ImportHow {
+            by: Some(crate::ImportBy {
+                user: Some(creator.user),
+                actor: creator.actor.clone(),
+                action: creator.action.clone(),
+            }),
+            organizer_if_created: true,
+            unpublished: true,
+            ..crate::ImportHow::default()
+        };
+        self.insert_program_with(&program, now, "", "created in hallway", &how)
+            .await
     }
 
     /// Changes a conference's details (the slug stays). Sessions outside new days stay
@@ -173,10 +175,14 @@ impl Store {
         id: ConferenceId,
         info: &ConferenceInfo,
         logo_url: &str,
+        published: Option<bool>,
+        audit: &[AuditLine],
+        now: DateTime<Utc>,
     ) -> Result<()> {
         let day_change =
             i64::from(chrono::Timelike::num_seconds_from_midnight(&info.days.day_change()) / 60);
         on_write!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "UPDATE conferences SET name = $1, time_zone = $2, first_day = $3, last_day = $4, \
                  day_change_minutes = $5, venue = $6, city = $7, description = $8, url = $9, logo_url = $10 \
@@ -193,9 +199,23 @@ impl Store {
             .bind(&info.url)
             .bind(logo_url)
             .bind(id.get())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            if let Some(published) = published {
+                sqlx::query("UPDATE conferences SET published = $1 WHERE id = $2")
+                    .bind(i64::from(published))
+                    .bind(id.get())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for line in audit {
+                record_in!(tx, id, line, now);
+            }
+            tx.commit().await?;
         });
+        if published.is_some() {
+            self.conference_ids.clear();
+        }
         Ok(())
     }
 
@@ -580,11 +600,13 @@ impl Store {
         conference: ConferenceId,
         draft: &Draft,
         revision: i64,
+        audit: Option<&AuditLine>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let doc = to_json(draft);
         let n = on_write!(self, pool => {
-            if revision == 0 {
+            let mut tx = pool.begin().await?;
+            let n = if revision == 0 {
                 sqlx::query(
                     "INSERT INTO drafts (conference_id, doc, revision, updated_at) VALUES ($1, $2, 1, $3) \
                      ON CONFLICT (conference_id) DO NOTHING",
@@ -592,7 +614,7 @@ impl Store {
                 .bind(conference.get())
                 .bind(&doc)
                 .bind(now.timestamp())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected()
             } else {
@@ -604,10 +626,17 @@ impl Store {
                 .bind(now.timestamp())
                 .bind(conference.get())
                 .bind(revision)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected()
+            };
+            if n == 1
+                && let Some(line) = audit
+            {
+                record_in!(tx, conference, line, now);
             }
+            tx.commit().await?;
+            n
         });
         Ok(n == 1)
     }
@@ -788,6 +817,7 @@ impl Store {
         &self,
         token_hash: &str,
         user: UserId,
+        actor: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         on_write!(self, pool => {
@@ -807,9 +837,16 @@ impl Store {
             sqlx::query("INSERT INTO conference_members (conference_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
                 .bind(conference)
                 .bind(user.get())
-                .bind(role)
+                .bind(&role)
                 .execute(&mut *tx)
                 .await?;
+            let joined = AuditLine {
+                user,
+                actor: actor.to_owned(),
+                action: "joined the team".into(),
+                detail: format!("as {role}"),
+            };
+            record_in!(tx, ConferenceId::new(conference), &joined, now);
             tx.commit().await?;
             Ok(true)
         })
@@ -844,15 +881,23 @@ impl Store {
         conference: ConferenceId,
         user: UserId,
         role: Role,
+        audit: &AuditLine,
+        now: DateTime<Utc>,
     ) -> Result<bool> {
         let n = on_write!(self, pool => {
-            sqlx::query("DELETE FROM conference_members WHERE conference_id = $1 AND user_id = $2 AND role = $3")
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("DELETE FROM conference_members WHERE conference_id = $1 AND user_id = $2 AND role = $3")
                 .bind(conference.get())
                 .bind(user.get())
                 .bind(role.as_str())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            if n == 1 {
+                record_in!(tx, conference, audit, now);
+            }
+            tx.commit().await?;
+            n
         });
         Ok(n == 1)
     }

@@ -175,8 +175,11 @@ impl Store {
         &self,
         conference: ConferenceId,
         s: &PointsSettings,
+        audit: Option<&crate::AuditLine>,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         on_write!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO networking_settings (conference_id, points_contact, points_rating, points_comment, \
                  points_attended, points_lab, hourly_cap, min_ratings, levels) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -194,8 +197,12 @@ impl Store {
             .bind(i64::from(s.hourly_cap))
             .bind(i64::from(s.min_ratings))
             .bind(to_json(&s.levels))
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            if let Some(line) = audit {
+                crate::organize::record_in!(tx, conference, line, now);
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -242,8 +242,8 @@ impl Store {
             let mut tx = pool.begin_with(crate::agenda::begin_sql(self.backend())).await?;
             let conference: i64 = sqlx::query_scalar(
                 "INSERT INTO conferences (slug, name, time_zone, first_day, last_day, \
-                 day_change_minutes, venue, city, description, created_at, url) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                 day_change_minutes, venue, city, description, created_at, url, published) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
             .bind(c.slug.as_str())
             .bind(&c.name)
@@ -256,6 +256,7 @@ impl Store {
             .bind(&c.description)
             .bind(now.timestamp())
             .bind(&c.url)
+            .bind(i64::from(!how.unpublished))
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, || format!("the slug {} is taken", c.slug)))?;

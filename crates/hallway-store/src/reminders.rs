@@ -189,13 +189,22 @@ impl Store {
     }
 
     /// Sets how many minutes after a session's start agendas may still change for it.
-    pub async fn set_agenda_grace(&self, conference: ConferenceId, minutes: u32) -> Result<()> {
+    pub async fn set_agenda_grace(
+        &self,
+        conference: ConferenceId,
+        minutes: u32,
+        audit: &crate::AuditLine,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         on_write!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query("UPDATE conferences SET agenda_grace_minutes = $1 WHERE id = $2")
                 .bind(i64::from(minutes))
                 .bind(conference.get())
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            crate::organize::record_in!(tx, conference, audit, now);
+            tx.commit().await?;
         });
         Ok(())
     }

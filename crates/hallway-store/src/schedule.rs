@@ -81,6 +81,9 @@ pub struct ImportHow {
     pub organizer_if_created: bool,
     /// Discard the conference's draft in the same transaction (a release of the draft).
     pub drop_draft: bool,
+    /// Create the conference unpublished (one made in the workspace, until its organizers
+    /// publish it); an update leaves publication as it is.
+    pub unpublished: bool,
     /// The ids reserved for the draft's new sessions ([`Store::reserve_session_id`]), by
     /// guid: an added session with a guid here is stored under that id.
     pub draft_ids: HashMap<Guid, i64>,

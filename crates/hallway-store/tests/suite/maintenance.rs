@@ -225,7 +225,7 @@ async fn fill(store: &Store) -> ConferenceId {
         .unwrap();
     assert!(
         store
-            .save_draft(conference, &Draft::of(&stored), 0, now)
+            .save_draft(conference, &Draft::of(&stored), 0, None, now)
             .await
             .unwrap()
     );
@@ -275,11 +275,18 @@ async fn fill(store: &Store) -> ConferenceId {
         .set_points_settings(
             conference,
             &hallway_domain::points::PointsSettings::default(),
+            None,
+            now,
         )
         .await
         .unwrap();
     let ada = store.speakers(conference).await.unwrap()[0].id;
-    assert!(store.link_speaker(conference, ada, users[3]).await.unwrap());
+    assert!(
+        store
+            .link_speaker(conference, ada, users[3], None, now)
+            .await
+            .unwrap()
+    );
     let rated = store
         .put_feedback(&hallway_store::FeedbackRequest {
             conference,

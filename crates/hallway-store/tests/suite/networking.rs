@@ -398,7 +398,10 @@ store_test!(
             hourly_cap: 25,
             ..PointsSettings::default()
         };
-        store.set_points_settings(w.conf, &settings).await.unwrap();
+        store
+            .set_points_settings(w.conf, &settings, None, at(8, 0))
+            .await
+            .unwrap();
         assert_eq!(store.points_settings(w.conf).await.unwrap(), settings);
         let lab = Action::lab(w.morning);
         assert_eq!(
@@ -667,14 +670,14 @@ store_test!(hidden_comments_and_speaker_links, |store| async move {
     };
     assert_eq!(
         store
-            .set_feedback_hidden(w.conf, feedback.id, true)
+            .set_feedback_hidden(w.conf, feedback.id, true, None, at(8, 0))
             .await
             .unwrap(),
         Some(w.morning)
     );
     assert_eq!(
         store
-            .set_feedback_hidden(w.conf, 999_999, true)
+            .set_feedback_hidden(w.conf, 999_999, true, None, at(8, 0))
             .await
             .unwrap(),
         None
@@ -697,7 +700,12 @@ store_test!(hidden_comments_and_speaker_links, |store| async move {
             .await
             .unwrap()
     );
-    assert!(store.link_speaker(w.conf, ada, w.users[1]).await.unwrap());
+    assert!(
+        store
+            .link_speaker(w.conf, ada, w.users[1], None, at(8, 0))
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .speaks_in(w.conf, w.morning, w.users[1])
@@ -714,7 +722,12 @@ store_test!(hidden_comments_and_speaker_links, |store| async move {
         store.sessions_spoken_by(w.conf, w.users[1]).await.unwrap(),
         vec![w.morning]
     );
-    assert!(store.unlink_speaker(w.conf, ada, w.users[1]).await.unwrap());
+    assert!(
+        store
+            .unlink_speaker(w.conf, ada, w.users[1], None, at(8, 0))
+            .await
+            .unwrap()
+    );
     assert!(
         !store
             .speaks_in(w.conf, w.morning, w.users[1])

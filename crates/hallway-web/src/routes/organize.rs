@@ -157,23 +157,8 @@ async fn set_settings(
 ) -> Result<Json<SettingsDto>, ApiError> {
     let (_, who) = crate::request::organized(&state, &user.account, &slug).await?;
     let conference = who.conference();
-    if body.agenda_grace_minutes > 240 {
-        return Err(ApiError::Invalid {
-            field: "agenda_grace_minutes",
-            message: "at most 240".to_owned(),
-        });
-    }
-    state
-        .store
-        .set_agenda_grace(conference, body.agenda_grace_minutes)
+    hallway_app::organize::set_agenda_grace(state.context(), &who, body.agenda_grace_minutes)
         .await?;
-    hallway_app::organize::record(
-        state.context(),
-        &who,
-        "changed the agenda grace period",
-        &format!("{} minutes", body.agenda_grace_minutes),
-    )
-    .await?;
     Ok(Json(SettingsDto {
         agenda_grace_minutes: state.store.agenda_grace(conference).await?,
     }))

@@ -233,26 +233,10 @@ async fn put_hidden(
     }
     let body: HiddenBody = crate::request::parse_json(&body)?;
     let fid = parse_id(&id, "feedback")?;
-    state
-        .store
-        .set_feedback_hidden(c, fid, body.hidden)
+    let who = hallway_app::Organizer::prove(&state.store, user.account.clone(), c).await?;
+    hallway_app::networking::hide_comment(state.context(), &who, fid, body.hidden)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("There is no feedback {id}.")))?;
-    state
-        .store
-        .record(
-            c,
-            user.account.id,
-            &user.account.email,
-            if body.hidden {
-                "hid a comment"
-            } else {
-                "showed a comment"
-            },
-            &format!("feedback {fid}"),
-            state.clock.now(),
-        )
-        .await?;
     Ok(Json(serde_json::json!({ "hidden": body.hidden })))
 }
 
@@ -277,7 +261,6 @@ async fn link_speaker(
     Path((_slug, id)): Path<(String, String)>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let c = org.organizer.conference();
     let body: SpeakerAccountBody = crate::request::parse_json(&body)?;
     let email = Email::parse(&body.email).map_err(|e| ApiError::Invalid {
         field: "email",
@@ -289,16 +272,17 @@ async fn link_speaker(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("There is no account {}.", email.as_str())))?;
     let speaker = SpeakerId::new(parse_id(&id, "speaker")?);
-    if !state.store.link_speaker(c, speaker, account.id).await? {
-        return Err(ApiError::NotFound(format!("There is no speaker {id}.")));
-    }
-    hallway_app::organize::record(
+    if !hallway_app::organize::link_speaker(
         state.context(),
         &org.organizer,
-        "linked a speaker to an account",
-        &format!("speaker {id} = {}", email.as_str()),
+        speaker,
+        account.id,
+        email.as_str(),
     )
-    .await?;
+    .await?
+    {
+        return Err(ApiError::NotFound(format!("There is no speaker {id}.")));
+    }
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({ "speaker": speaker.get(), "user": account.id.get() })),
@@ -315,17 +299,11 @@ async fn unlink_speaker(
     org: OrganizedApi,
     Path((_slug, id, user_id)): Path<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let c = org.organizer.conference();
     let speaker = SpeakerId::new(parse_id(&id, "speaker")?);
     let account = UserId::new(parse_id(&user_id, "account")?);
-    if state.store.unlink_speaker(c, speaker, account).await? {
-        hallway_app::organize::record(
-            state.context(),
-            &org.organizer,
-            "unlinked a speaker from an account",
-            &format!("speaker {id} ≠ account {user_id}"),
-        )
-        .await?;
+    if hallway_app::organize::unlink_speaker(state.context(), &org.organizer, speaker, account)
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound("There is no such link.".into()))

@@ -170,26 +170,10 @@ async fn hidden_form(
     }
     let fid = parse_id(&id, "feedback")?;
     let hidden = f.action == "hide";
-    state
-        .store
-        .set_feedback_hidden(c, fid, hidden)
+    let who = hallway_app::Organizer::prove(&state.store, user.account.clone(), c).await?;
+    hallway_app::networking::hide_comment(state.context(), &who, fid, hidden)
         .await?
         .ok_or_else(|| PageError::NotFound(format!("There is no feedback {id}.")))?;
-    state
-        .store
-        .record(
-            c,
-            user.account.id,
-            &user.account.email,
-            if hidden {
-                "hid a comment"
-            } else {
-                "showed a comment"
-            },
-            &format!("feedback {fid}"),
-            state.clock.now(),
-        )
-        .await?;
     Ok(Redirect::to(&format!(
         "/c/{slug}/sessions/{}/feedback",
         f.session

@@ -609,9 +609,7 @@ async fn put_settings(
     Path(slug): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<PointsSettingsDto>, ApiError> {
-    let c = crate::request::organizer_conference(&state, &slug, &user.account)
-        .await?
-        .conference();
+    let who = crate::request::organizer_conference(&state, &slug, &user.account).await?;
     let b: PointsSettingsDto = crate::request::parse_json(&body)?;
     let settings = PointsSettings {
         points: ActionPoints {
@@ -637,18 +635,7 @@ async fn put_settings(
         field: e.field(),
         message: e.to_string(),
     })?;
-    state.store.set_points_settings(c, &settings).await?;
-    state
-        .store
-        .record(
-            c,
-            user.account.id,
-            &user.account.email,
-            "changed the points and feedback settings",
-            "",
-            state.clock.now(),
-        )
-        .await?;
+    hallway_app::networking::set_points_settings(state.context(), &who, &settings).await?;
     Ok(Json(settings.into()))
 }
 

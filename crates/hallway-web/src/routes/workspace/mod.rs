@@ -11,7 +11,7 @@ mod service;
 use crate::AppState;
 use crate::error::ApiError;
 use hallway_domain::Capacity;
-use hallway_store::{Account, ConferenceDetail, StoreError};
+use hallway_store::{Account, AuditLine, ConferenceDetail, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -28,26 +28,19 @@ pub(in crate::routes::workspace) async fn organized(
     Ok(crate::request::organized(state, account, slug).await?.0)
 }
 
-/// Records an organizer action in the audit log.
-pub(in crate::routes) async fn audit_record(
-    state: &AppState,
-    detail: &ConferenceDetail,
+/// The audit line of an organizer action by `account`, for the store to write in the
+/// action's transaction.
+pub(in crate::routes) fn audit_line(
     account: &Account,
     action: &str,
     what: impl Into<String>,
-) -> Result<(), ApiError> {
-    state
-        .store
-        .record(
-            detail.conference.id,
-            account.id,
-            &account.email,
-            action,
-            &what.into(),
-            state.clock.now(),
-        )
-        .await?;
-    Ok(())
+) -> AuditLine {
+    AuditLine {
+        user: account.id,
+        actor: account.email.clone(),
+        action: action.to_owned(),
+        detail: what.into(),
+    }
 }
 
 pub(in crate::routes::workspace) fn invalid(

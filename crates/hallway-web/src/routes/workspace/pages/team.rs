@@ -233,29 +233,17 @@ pub(super) async fn invite_accept(
     }
     if !state
         .store
-        .accept_invitation(&hash, user.account.id, state.clock.now())
+        .accept_invitation(
+            &hash,
+            user.account.id,
+            &user.account.email,
+            state.clock.now(),
+        )
         .await?
     {
         return Err(PageError::Invalid(
             "This invitation was taken up already.".into(),
         ));
-    }
-    if let Some(d) = state
-        .store
-        .conference(
-            &hallway_domain::Slug::parse(&inv.slug)
-                .map_err(|e| PageError::Internal(e.to_string()))?,
-        )
-        .await?
-    {
-        let _ = super::super::audit_record(
-            &state,
-            &d,
-            &user.account,
-            "joined the team",
-            format!("as {}", inv.role.as_str()),
-        )
-        .await;
     }
     Ok(Redirect::to(&if inv.role == Role::Organizer {
         format!("/c/{}/organize", inv.slug)

@@ -1,6 +1,6 @@
 //! Creating a conference and changing its settings.
 
-use super::super::{audit_record, conflict, http_url, invalid};
+use super::super::{audit_line, conflict, http_url, invalid};
 use crate::AppState;
 use crate::error::ApiError;
 use chrono::{NaiveDate, NaiveTime};
@@ -125,25 +125,19 @@ pub(in crate::routes::workspace) async fn create(
     info.venue = body.venue.trim().to_owned();
     info.city = body.city.trim().to_owned();
     info.description = body.description.trim().to_owned();
+    // One transaction: the conference (unpublished), its creator as organizer, the audit
+    // line.
+    let audit = audit_line(account, "created the conference", info.name.clone());
     state
         .store
-        .create_conference(&info, account.id, state.clock.now())
+        .create_conference(&info, &audit, state.clock.now())
         .await
         .map_err(conflict)?;
-    let detail = state
+    state
         .store
         .conference(&slug)
         .await?
-        .ok_or_else(|| ApiError::Internal("the new conference is gone".into()))?;
-    audit_record(
-        state,
-        &detail,
-        account,
-        "created the conference",
-        info.name.clone(),
-    )
-    .await?;
-    Ok(detail)
+        .ok_or_else(|| ApiError::Internal("the new conference is gone".into()))
 }
 
 /// Changes to a conference; absent fields stay.
@@ -211,21 +205,17 @@ pub(in crate::routes::workspace) async fn patch_conference(
         None => detail.logo_url.clone(),
     };
     let id = detail.conference.id;
-    state.store.update_conference(id, &info, &logo).await?;
-    if let Some(published) = p.published
-        && published != detail.published
-    {
-        state.store.set_published(id, published).await?;
+    let published = p.published.filter(|p| *p != detail.published);
+    let mut audit = Vec::new();
+    if let Some(published) = published {
         let action = if published {
             "published the conference"
         } else {
             "unpublished the conference"
         };
-        audit_record(state, detail, account, action, "").await?;
+        audit.push(audit_line(account, action, ""));
     }
-    audit_record(
-        state,
-        detail,
+    audit.push(audit_line(
         account,
         "changed the conference",
         format!(
@@ -235,8 +225,12 @@ pub(in crate::routes::workspace) async fn patch_conference(
             info.days.last(),
             info.time_zone.name()
         ),
-    )
-    .await?;
+    ));
+    // One transaction: the fields, the publication and the audit lines.
+    state
+        .store
+        .update_conference(id, &info, &logo, published, &audit, state.clock.now())
+        .await?;
     state
         .store
         .conference(&old.slug)

@@ -1,7 +1,7 @@
 //! The draft: sessions edited apart from the published program, and its release as the
 //! next schedule version.
 
-use super::super::{audit_record, capacity, conflict, invalid};
+use super::super::{audit_line, capacity, conflict, invalid};
 use crate::AppState;
 use crate::error::{ApiError, problem_with};
 use axum::http::StatusCode;
@@ -431,34 +431,37 @@ pub(in crate::routes::workspace) async fn save_session(
                 draft.sessions.push(session.clone());
             }
         }
+        let action = if id.is_some() {
+            "changed a session in the draft"
+        } else {
+            "added a session to the draft"
+        };
+        let tz = detail.conference.info.time_zone.tz();
+        let audit = audit_line(
+            account,
+            action,
+            format!(
+                "{} · {} · {}",
+                session.title,
+                session
+                    .span
+                    .start()
+                    .with_timezone(&tz)
+                    .format("%a %-d %b %H:%M"),
+                room_row.name
+            ),
+        );
         if state
             .store
-            .save_draft(detail.conference.id, &draft, revision, state.clock.now())
+            .save_draft(
+                detail.conference.id,
+                &draft,
+                revision,
+                Some(&audit),
+                state.clock.now(),
+            )
             .await?
         {
-            let action = if id.is_some() {
-                "changed a session in the draft"
-            } else {
-                "added a session to the draft"
-            };
-            let tz = detail.conference.info.time_zone.tz();
-            audit_record(
-                state,
-                detail,
-                account,
-                action,
-                format!(
-                    "{} · {} · {}",
-                    session.title,
-                    session
-                        .span
-                        .start()
-                        .with_timezone(&tz)
-                        .format("%a %-d %b %H:%M"),
-                    room_row.name
-                ),
-            )
-            .await?;
             return Ok((session, warnings));
         }
     }
@@ -483,19 +486,19 @@ pub(in crate::routes::workspace) async fn remove_session(
             )));
         };
         let gone = draft.sessions.remove(pos);
+        let audit = audit_line(account, "cancelled a session in the draft", gone.title);
         if state
             .store
-            .save_draft(detail.conference.id, &draft, revision, state.clock.now())
+            .save_draft(
+                detail.conference.id,
+                &draft,
+                revision,
+                Some(&audit),
+                state.clock.now(),
+            )
             .await?
         {
-            return audit_record(
-                state,
-                detail,
-                account,
-                "cancelled a session in the draft",
-                gone.title,
-            )
-            .await;
+            return Ok(());
         }
     }
     Err(ApiError::Conflict(

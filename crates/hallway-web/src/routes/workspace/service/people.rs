@@ -1,6 +1,6 @@
 //! The team (invitations, members, the audit log) and the directory entry.
 
-use super::super::{audit_record, conflict, invalid};
+use super::super::{audit_line, conflict, invalid};
 use crate::AppState;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
@@ -84,9 +84,20 @@ pub(in crate::routes::workspace) async fn drop_member(
             "you cannot remove yourself as organizer".into(),
         ));
     }
+    let audit = audit_line(
+        account,
+        "removed from the team",
+        format!("account {user} as {}", role.as_str()),
+    );
     if !state
         .store
-        .remove_member(detail.conference.id, UserId::new(user), role)
+        .remove_member(
+            detail.conference.id,
+            UserId::new(user),
+            role,
+            &audit,
+            state.clock.now(),
+        )
         .await?
     {
         return Err(ApiError::NotFound(format!(
@@ -94,14 +105,7 @@ pub(in crate::routes::workspace) async fn drop_member(
             role.as_str()
         )));
     }
-    audit_record(
-        state,
-        detail,
-        account,
-        "removed from the team",
-        format!("account {user} as {}", role.as_str()),
-    )
-    .await
+    Ok(())
 }
 
 /// A line of the audit log.
@@ -173,24 +177,21 @@ pub(in crate::routes::workspace) async fn directory_apply(
             tracks: None,
         })
         .map_err(|e| invalid("create", e))?;
-        state
-            .store
-            .add_edition(&edition, id)
-            .await
-            .map_err(conflict)?;
-        audit_record(
-            state,
-            detail,
+        let audit = audit_line(
             account,
             "added a directory entry",
             format!("{} ({})", edition.name, edition.series),
-        )
-        .await?;
+        );
+        state
+            .store
+            .add_edition(&edition, id, Some(&audit), state.clock.now())
+            .await
+            .map_err(conflict)?;
         return Ok(DirectoryDto {
             edition: Some(edition.slug.to_string()),
         });
     }
-    state.store.unlink_editions(id).await?;
+    let now = state.clock.now();
     match body
         .edition
         .as_deref()
@@ -198,25 +199,23 @@ pub(in crate::routes::workspace) async fn directory_apply(
         .filter(|e| !e.is_empty())
     {
         None => {
-            audit_record(state, detail, account, "unlinked the directory entry", "").await?;
+            let audit = audit_line(account, "unlinked the directory entry", "");
+            state.store.relink_edition(id, None, &audit, now).await?;
             Ok(DirectoryDto { edition: None })
         }
         Some(slug) => {
             let parsed = Slug::parse(slug).map_err(|e| invalid("edition", e))?;
-            if !state.store.link_edition(&parsed, id).await? {
+            let audit = audit_line(account, "linked the directory entry", slug);
+            if !state
+                .store
+                .relink_edition(id, Some(&parsed), &audit, now)
+                .await?
+            {
                 return Err(invalid(
                     "edition",
                     format!("the directory has no edition {slug:?}"),
                 ));
             }
-            audit_record(
-                state,
-                detail,
-                account,
-                "linked the directory entry",
-                slug.to_owned(),
-            )
-            .await?;
             Ok(DirectoryDto {
                 edition: Some(slug.to_owned()),
             })
