@@ -145,6 +145,10 @@ pub fn app(state: AppState) -> Router {
         .merge(openapi::router(Arc::new(openapi)))
         .merge(assets::router())
         .fallback(routes::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            live::remember_position,
+        ))
         .with_state(state)
         .layer(axum::middleware::from_fn(telemetry::track_requests))
         // Cross-site state-changing requests are refused (Sec-Fetch-Site / Origin checks):

@@ -98,6 +98,37 @@ const BATCH: u32 = 512;
 /// Events a reconnecting stream gets from the table, at most; a longer gap is a `resync`.
 const REPLAY: u32 = 2_000;
 
+tokio::task_local! {
+    /// The stream position when the request being handled came in (see [`remember_position`]).
+    static REQUEST_POSITION: Cursor;
+}
+
+/// Middleware: remembers the position of the newest event this instance had handed out
+/// when a request came in, before the handler reads anything, so that a page can tell its
+/// live stream to start there ([`position_at_request`]): whatever happens while the page
+/// is made and until its stream connects reaches it, and nothing before is replayed.
+pub async fn remember_position(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    REQUEST_POSITION
+        .scope(state.live.position(), next.run(request))
+        .await
+}
+
+/// The position [`remember_position`] kept for this request, as the stream's `after`
+/// parameter spells it; empty outside a request or before the dispatcher started (the
+/// stream then starts at its own position).
+pub fn position_at_request() -> String {
+    REQUEST_POSITION
+        .try_with(|c| *c)
+        .ok()
+        .filter(|c| *c != Cursor::START)
+        .map(|c| c.to_string())
+        .unwrap_or_default()
+}
+
 /// How often the dispatcher looks at the outbox without being woken.
 const LOOK_EVERY: Duration = Duration::from_millis(500);
 
@@ -310,7 +341,7 @@ impl Dispatcher {
                 }
             }
         };
-        let _ = state.live.position.send(cursor);
+        state.live.position.send_replace(cursor);
         Self { state, cursor }
     }
 
@@ -349,7 +380,7 @@ impl Dispatcher {
                     .send(Delivery::Event(Arc::new(event)));
                 self.cursor = stored.cursor;
             }
-            let _ = self.state.live.position.send(self.cursor);
+            self.state.live.position.send_replace(self.cursor);
             if batch.len() < BATCH as usize {
                 return;
             }

@@ -32,7 +32,11 @@
     setTimeout(() => el.remove(), 15000);
   };
 
-  const source = new EventSource(`/api/v1/conferences/${encodeURIComponent(slug)}/live`);
+  // The page says where its data stood (the event position when it was made): the stream
+  // starts there, so what changed in between arrives too. Reconnections send Last-Event-ID.
+  const after = document.body.dataset.liveAfter;
+  const query = after ? `?after=${encodeURIComponent(after)}` : "";
+  const source = new EventSource(`/api/v1/conferences/${encodeURIComponent(slug)}/live${query}`);
   // Lets tests (and styles) know when live updates are flowing.
   const showSeats = (session, text, state) => {
     document.querySelectorAll(`[data-seats-for="${session}"]`).forEach((el) => {

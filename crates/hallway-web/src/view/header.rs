@@ -13,6 +13,8 @@ pub struct ConfHeader {
     pub when: String,
     pub place: String,
     pub time_zone: String,
+    /// Where the page's live stream starts: the event position when the request came in.
+    pub live_after: String,
 }
 
 impl ConfHeader {
@@ -29,6 +31,7 @@ impl ConfHeader {
             when: date_range(i.days.first(), i.days.last()),
             place,
             time_zone: i.time_zone.name().to_owned(),
+            live_after: crate::live::position_at_request(),
         }
     }
 }

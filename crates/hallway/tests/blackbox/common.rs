@@ -476,6 +476,11 @@ pub async fn listen(
     if let Some(last) = last {
         req = req.header("Last-Event-ID", last);
     }
+    collect(req).await
+}
+
+/// Sends `req` (a request for a live stream) and collects what arrives, as [`listen`].
+pub async fn collect(req: reqwest::RequestBuilder) -> (Events, tokio::task::JoinHandle<()>) {
     let mut response = req.send().await.unwrap();
     assert_eq!(response.status(), 200);
     let events = Events::default();

@@ -115,3 +115,68 @@ server_test!(event_ids_that_are_not_ids_are_refused, |app| async move {
         );
     }
 });
+
+/// The position a page says its stream starts at (`data-live-after` on its body).
+fn live_after(html: &str) -> String {
+    let start = html
+        .find("data-live-after=\"")
+        .expect("the page names a position")
+        + 17;
+    let end = start + html[start..].find('"').unwrap();
+    html[start..end].to_owned()
+}
+
+server_test!(
+    a_page_that_loads_between_two_events_gets_what_came_after_it,
+    |app| async move {
+        // Arrange: the stream has handed out an event, so positions are set.
+        let token = app.signup("between@x.org").await;
+        let (first, twin) = common::twin_talks(&app, 1).await;
+        let (warm, task) = common::listen(&app.client, &app.base, None, None).await;
+        let path = |s: i64| format!("/api/v1/conferences/demo/agenda/{s}");
+        let (status, body) = app
+            .call(Method::PUT, &path(twin), &token, Some(json!({})))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        warm.wait_for("the twin's seat count", |e| {
+            e.iter().any(|(_, n, d)| is_seats(n, d, twin))
+        })
+        .await;
+        task.abort();
+
+        // Act: the page is made; the talk's seat goes before the page's script connects.
+        let page = app.html(&format!("/c/demo/sessions/{first}")).await;
+        let after = live_after(&page);
+        assert!(
+            !after.is_empty(),
+            "the page names where it stood: {}",
+            &page[page.find("<body").unwrap()..][..200]
+        );
+        let (status, body) = app.call(Method::DELETE, &path(twin), &token, None).await;
+        assert_eq!(status, 204, "{body}");
+        let (status, body) = app
+            .call(Method::PUT, &path(first), &token, Some(json!({})))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        let url = format!("/api/v1/conferences/demo/live?after={after}");
+        let (late, task) = common::collect(app.client.get(app.url(&url))).await;
+
+        // Assert: the stream starts where the page stood: both changes, and nothing older.
+        late.wait_for("the changes made after the page", |e| {
+            e.iter().any(|(_, n, d)| is_seats(n, d, first))
+                && e.iter().any(|(_, n, d)| is_seats(n, d, twin))
+        })
+        .await;
+        task.abort();
+        let got = late.with_ids();
+        assert!(
+            got.iter().all(|(id, _, _)| position(id) > position(&after)),
+            "only what came after {after}: {got:?}"
+        );
+        assert_eq!(
+            got.iter().filter(|(_, n, d)| is_seats(n, d, twin)).count(),
+            1,
+            "the seat taken before the page is not replayed: {got:?}"
+        );
+    }
+);
