@@ -16,6 +16,7 @@ pub mod events;
 pub mod guid;
 pub mod ids;
 pub mod networking;
+pub mod notice;
 pub mod points;
 pub mod program;
 pub mod seats;

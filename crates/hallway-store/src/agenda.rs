@@ -111,7 +111,10 @@ pub struct Notification {
     pub kind: String,
     /// The session it is about.
     pub session: Option<SessionId>,
-    /// The text.
+    /// What it says, as its kind and parameters (`None` for rows written before
+    /// notifications were kept that way: those have only `message`).
+    pub notice: Option<hallway_domain::notice::Notice>,
+    /// The words of a notification written before `notice` was kept ("" since).
     pub message: String,
     /// When it was made.
     pub created_at: DateTime<Utc>,
@@ -119,8 +122,8 @@ pub struct Notification {
     pub read: bool,
 }
 
-/// id, kind, session, message, created_at, read_at.
-type NotificationRow = (i64, String, Option<i64>, String, i64, Option<i64>);
+/// id, kind, session, message, params, created_at, read_at.
+type NotificationRow = (i64, String, Option<i64>, String, String, i64, Option<i64>);
 
 pub(crate) use crate::seats::Attempt;
 
@@ -317,7 +320,7 @@ impl Store {
     ) -> Result<Vec<Notification>> {
         let rows: Vec<NotificationRow> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT id, kind, session_id, message, created_at, read_at FROM notifications \
+                "SELECT id, kind, session_id, message, params, created_at, read_at FROM notifications \
                  WHERE conference_id = $1 AND user_id = $2 ORDER BY id DESC LIMIT $3",
             )
             .bind(conference.get())
@@ -328,14 +331,18 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(id, kind, session, message, created, read)| Notification {
-                id,
-                kind,
-                session: session.map(SessionId::new),
-                message,
-                created_at: DateTime::from_timestamp(created, 0).unwrap_or_default(),
-                read: read.is_some(),
-            })
+            .map(
+                |(id, kind, session, message, params, created, read)| Notification {
+                    id,
+                    kind,
+                    session: session.map(SessionId::new),
+                    // A row this version cannot read keeps its kind and shows its message.
+                    notice: serde_json::from_str(&params).ok(),
+                    message,
+                    created_at: DateTime::from_timestamp(created, 0).unwrap_or_default(),
+                    read: read.is_some(),
+                },
+            )
             .collect())
     }
 

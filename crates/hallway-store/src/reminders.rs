@@ -152,19 +152,22 @@ impl Store {
                 if !won {
                     continue;
                 }
-                let minutes = (starts - now_s + 59) / 60;
+                let starts_at = DateTime::from_timestamp(starts, 0).unwrap_or_default();
+                let notice = hallway_domain::notice::Notice::Reminder {
+                    session: SessionId::new(session),
+                    starts_at,
+                };
                 sqlx::query(
-                    "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, created_at) \
-                     VALUES ($1, $2, 'reminder', $3, $4, $5)",
+                    "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, params, created_at) \
+                     VALUES ($1, $2, 'reminder', $3, '', $4, $5)",
                 )
                 .bind(conference)
                 .bind(user)
                 .bind(session)
-                .bind(format!("\u{201c}{title}\u{201d} starts in {minutes} min."))
+                .bind(crate::to_json(&notice))
                 .bind(now_s)
                 .execute(&mut *tx)
                 .await?;
-                let starts_at = DateTime::from_timestamp(starts, 0).unwrap_or_default();
                 let event = Outgoing::to(
                     ConferenceId::new(conference),
                     UserId::new(user),

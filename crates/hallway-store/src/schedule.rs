@@ -15,8 +15,9 @@ use chrono::{DateTime, Utc};
 use hallway_domain::agenda::conflicts;
 use hallway_domain::changes::{Change, ChangeEntry, StoredProgram, diff};
 use hallway_domain::events::{Event, Outgoing, SessionChange};
+use hallway_domain::notice::Notice;
 use hallway_domain::program::SessionDraft;
-use hallway_domain::{ConferenceId, Guid, Program, SessionId, Slug, TimeSpan, TimeZone, UserId};
+use hallway_domain::{ConferenceId, Guid, Program, SessionId, Slug, TimeSpan, UserId};
 
 use crate::agenda::{Attempt, MAX_ATTEMPTS, retryable, span_of, write_sql};
 use crate::seats::{self, SeatTx, sql::SqlxTx};
@@ -215,20 +216,6 @@ impl VersionRow {
     }
 }
 
-/// "Sat 27 Dec, 14:00–14:45 in Saal 1", in the conference's zone.
-fn when_where(span: &TimeSpan, room: &str, zone: TimeZone) -> String {
-    let tz = zone.tz();
-    let (s, e) = (
-        span.start().with_timezone(&tz),
-        span.end().with_timezone(&tz),
-    );
-    format!(
-        "{}–{} in {room}",
-        s.format("%a %-d %b, %H:%M"),
-        e.format("%H:%M")
-    )
-}
-
 impl Store {
     /// The conference `slug` with everything in it, as exports render it.
     pub async fn stored_program(&self, slug: &Slug) -> Result<Option<StoredProgram>> {
@@ -420,7 +407,6 @@ impl Store {
         let (begin, lock) = write_sql(self.backend());
         let conference = old.conference.id.get();
         let c = program.conference();
-        let zone = c.time_zone;
         let day_change =
             i64::from(chrono::Timelike::num_seconds_from_midnight(&c.days.day_change()) / 60);
         let keep = |new: &str, old: &str| {
@@ -548,23 +534,15 @@ impl Store {
                 old.sessions.iter().map(|s| (s.id, s)).collect();
             let entries: HashMap<Guid, &ChangeEntry> =
                 changes.entries.iter().map(|e| (e.guid, e)).collect();
-            // Notifications to write: (user, kind, session, message).
-            let mut notes: Vec<(i64, &'static str, Option<i64>, String)> = Vec::new();
+            // Notifications to write, as their parameters.
+            let mut notes: Vec<(i64, Notice)> = Vec::new();
 
             // Removed sessions: tell everyone who kept or waited for them, then delete.
             let mut gone = Vec::new();
             for id in &changes.removed {
                 let Some(s) = stored.get(id) else { continue };
                 for (user, state) in holders.get(&id.get()).into_iter().flatten() {
-                    notes.push((
-                        *user,
-                        "removed",
-                        None,
-                        format!(
-                            "\u{201c}{}\u{201d} was taken off the program; it is no longer in your agenda.",
-                            s.info.title
-                        ),
-                    ));
+                    notes.push((*user, Notice::Removed { title: s.info.title.clone() }));
                     told.push(tell(*user, id.get(), &s.info.title, SessionChange::Removed));
                     notified += 1;
                     if state == "reserved" {
@@ -627,16 +605,16 @@ impl Store {
                 }
                 if what.iter().any(|c| c.concerns_attendees()) {
                     let before = entries.get(&info.guid).and_then(|e| e.before.as_ref());
-                    let mut message = match before {
-                        Some(b) if b.title != info.title => format!("\u{201c}{}\u{201d} is now \u{201c}{}\u{201d}", b.title, info.title),
-                        _ => format!("\u{201c}{}\u{201d}", info.title),
+                    let notice = Notice::Changed {
+                        session: *id,
+                        title: info.title.clone(),
+                        was: before.filter(|b| b.title != info.title).map(|b| b.title.clone()),
+                        starts_at: info.span.start(),
+                        ends_at: info.span.end(),
+                        room: program.rooms()[d.room].name.clone(),
                     };
-                    message.push_str(&format!(
-                        " changed: now {}.",
-                        when_where(&info.span, &program.rooms()[d.room].name, zone)
-                    ));
                     for (user, _) in holders.get(&id.get()).into_iter().flatten() {
-                        notes.push((*user, "changed", Some(id.get()), message.clone()));
+                        notes.push((*user, notice.clone()));
                         told.push(tell(*user, id.get(), &info.title, SessionChange::Changed));
                         notified += 1;
                     }
@@ -683,9 +661,7 @@ impl Store {
                     sqlx::query("DELETE FROM agenda WHERE session_id = $1 AND user_id = $2")
                         .bind(*session).bind(user).execute(&mut *tx).await?;
                     SqlxTx(&mut *tx).release_seat(SessionId::new(*session)).await?;
-                    notes.push((user, "dropped", Some(*session), format!(
-                        "\u{201c}{title}\u{201d} moved and now overlaps \u{201c}{other}\u{201d} in your agenda, so we took it out. Add it again if you prefer it."
-                    )));
+                    notes.push((user, Notice::Dropped { session: SessionId::new(*session), title: title.clone(), other }));
                     if !recheck.contains(session) {
                         recheck.push(*session);
                     }
@@ -696,14 +672,15 @@ impl Store {
 
             for chunk in notes.chunks(crate::bulk::CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, created_at) ",
+                    "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, params, created_at) ",
                 );
-                q.push_values(chunk, |mut b, (user, kind, session, message)| {
+                q.push_values(chunk, |mut b, (user, notice)| {
                     b.push_bind(conference)
                         .push_bind(*user)
-                        .push_bind(*kind)
-                        .push_bind(*session)
-                        .push_bind(message.clone())
+                        .push_bind(notice.kind())
+                        .push_bind(notice.session().map(SessionId::get))
+                        .push_bind("")
+                        .push_bind(to_json(notice))
                         .push_bind(now.timestamp());
                 });
                 q.build().execute(&mut *tx).await?;

@@ -65,11 +65,15 @@ const WAITING: &str =
 
 const SEAT_WAITING: &str = "UPDATE agenda SET state = 'reserved' WHERE id = $1";
 
-/// The stored message is kept for the rows written before notifications were worded where
-/// they are shown; pages word `promoted` from its kind and session.
-const NOTIFY_PROMOTED: &str = "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, created_at) \
-     SELECT $1, $2, 'promoted', $3, 'A seat freed up: you are now in \u{201c}' || title || '\u{201d}.', $4 \
-     FROM sessions WHERE id = $3";
+/// A `promoted` notification as its parameters ([`promoted_params`]); the words are made
+/// where it is shown.
+const NOTIFY_PROMOTED: &str = "INSERT INTO notifications (conference_id, user_id, kind, session_id, message, params, created_at) \
+     VALUES ($1, $2, 'promoted', $3, '', $4, $5)";
+
+/// The stored form of a `promoted` notification for `session`.
+fn promoted_params(session: SessionId) -> String {
+    crate::to_json(&hallway_domain::notice::Notice::Promoted { session })
+}
 
 const CAPACITY_BASIS: &str = "SELECT s.kind, r.capacity, s.reserved FROM sessions s \
      JOIN rooms r ON r.id = s.room_id WHERE s.id = $1 AND s.conference_id = $2";
@@ -306,6 +310,7 @@ macro_rules! sqlx_seat_tx {
                     .bind(conference.get())
                     .bind(user.get())
                     .bind(session.get())
+                    .bind(promoted_params(session))
                     .bind(now.timestamp())
                     .execute(&mut *self.0)
                     .await?;
@@ -547,6 +552,7 @@ impl SeatTx for RusqliteTx<'_> {
             conference.get(),
             user.get(),
             session.get(),
+            promoted_params(session),
             now.timestamp(),
         ))?;
         Ok(())

@@ -401,9 +401,12 @@ store_test!(
         assert_eq!(notes.len(), 1);
         assert_eq!(notes[0].kind, "reminder");
         assert!(
-            notes[0].message.contains("starts in 8 min"),
-            "{}",
-            notes[0].message
+            matches!(
+                notes[0].notice,
+                Some(hallway_domain::notice::Notice::Reminder { starts_at, .. }) if starts_at == at(8, 0)
+            ),
+            "{:?}",
+            notes[0]
         );
     }
 );

@@ -4,9 +4,11 @@
 mod edition;
 pub mod feedback;
 mod header;
+mod notice;
 
 pub use edition::EditionCard;
 pub use header::{ConfHeader, now_and_next};
+pub use notice::word_notice;
 
 use std::collections::HashMap;
 

@@ -289,7 +289,14 @@ server_test!(
         let notes = store.notifications(conf, user, 50).await.unwrap();
         let changed: Vec<_> = notes.iter().filter(|n| n.kind == "changed").collect();
         assert_eq!(changed.len(), 1, "{notes:?}");
-        assert!(changed[0].message.contains("changed: now"));
+        assert!(
+            matches!(
+                &changed[0].notice,
+                Some(hallway_domain::notice::Notice::Changed { session, .. }) if session.get() == id
+            ),
+            "{:?}",
+            changed[0]
+        );
         let (status, _) = app
             .call(
                 Method::PUT,

@@ -109,7 +109,12 @@ async fn agenda_page(
         notes: notes
             .into_iter()
             .map(|n| NoteView {
-                message: n.message,
+                message: match &n.notice {
+                    Some(notice) => crate::view::word_notice(notice, tz, |id| {
+                        find(id).map(|s| s.info.title.clone())
+                    }),
+                    None => n.message,
+                },
                 when: crate::view::clock_time(tz, n.created_at),
                 unread: !n.read,
             })
