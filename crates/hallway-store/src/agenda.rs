@@ -6,6 +6,7 @@
 //! aborts it for a deadlock (two transactions locking each other's attendees, 40P01).
 
 use chrono::{DateTime, Utc};
+use hallway_domain::agenda::AgendaState;
 use hallway_domain::{ConferenceId, Seats, SessionId, TimeSpan, UserId};
 
 use crate::{Backend, Result, Store, StoreError, on_pool, on_write, seats, to_u32};
@@ -300,7 +301,7 @@ impl Store {
         });
         let mut agenda = Agenda::default();
         for (session, state, position) in rows {
-            if state == "reserved" {
+            if crate::agenda_state(&state)? == AgendaState::Reserved {
                 agenda.reserved.push(SessionId::new(session));
             } else {
                 agenda

@@ -357,6 +357,12 @@ pub(crate) fn conflict_on_unique(e: sqlx::Error, message: impl FnOnce() -> Strin
 }
 
 /// Converts a stored count or number back into the domain's `u32`.
+/// An agenda row's `state` column.
+pub(crate) fn agenda_state(raw: &str) -> Result<hallway_domain::agenda::AgendaState> {
+    hallway_domain::agenda::AgendaState::parse(raw)
+        .ok_or_else(|| StoreError::Corrupt(format!("agenda state {raw:?}")))
+}
+
 pub(crate) fn to_u32(n: i64, what: &str) -> Result<u32> {
     u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("{what} = {n} is out of range")))
 }

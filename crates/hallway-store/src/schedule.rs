@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use hallway_domain::agenda::conflicts;
+use hallway_domain::agenda::{AgendaState, conflicts};
 use hallway_domain::changes::{Change, ChangeEntry, StoredProgram, diff};
 use hallway_domain::events::{Event, Outgoing, SessionChange};
 use hallway_domain::notice::Notice;
@@ -520,7 +520,7 @@ impl Store {
                 )
             };
             // Who has what in this conference's agendas, read once (in agenda order).
-            let mut holders: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+            let mut holders: HashMap<i64, Vec<(i64, AgendaState)>> = HashMap::new();
             let rows: Vec<(i64, i64, String)> = sqlx::query_as(
                 "SELECT session_id, user_id, state FROM agenda WHERE conference_id = $1 ORDER BY id",
             )
@@ -528,7 +528,7 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             for (session, user, state) in rows {
-                holders.entry(session).or_default().push((user, state));
+                holders.entry(session).or_default().push((user, crate::agenda_state(&state)?));
             }
             let stored: HashMap<SessionId, &hallway_domain::program::Session> =
                 old.sessions.iter().map(|s| (s.id, s)).collect();
@@ -545,7 +545,7 @@ impl Store {
                     notes.push((*user, Notice::Removed { title: s.info.title.clone() }));
                     told.push(tell(*user, id.get(), &s.info.title, SessionChange::Removed));
                     notified += 1;
-                    if state == "reserved" {
+                    if *state == AgendaState::Reserved {
                         dropped.push((UserId::new(*user), *id));
                     }
                 }
@@ -596,7 +596,7 @@ impl Store {
                 // Seats or times changed: someone waiting may get a seat now.
                 let waiting = holders
                     .get(&id.get())
-                    .is_some_and(|h| h.iter().any(|(_, state)| state != "reserved"));
+                    .is_some_and(|h| h.iter().any(|(_, state)| *state != AgendaState::Reserved));
                 if waiting {
                     recheck.push(id.get());
                 }
@@ -635,7 +635,7 @@ impl Store {
                     .get(session)
                     .into_iter()
                     .flatten()
-                    .filter(|(_, state)| state == "reserved")
+                    .filter(|(_, state)| *state == AgendaState::Reserved)
                     .map(|(user, _)| *user)
                     .collect();
                 if kept.is_empty() {
