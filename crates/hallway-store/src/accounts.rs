@@ -33,6 +33,27 @@ pub struct TokenInfo {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+/// A sign-up: the account and what it starts with (secrets as their hashes).
+#[derive(Clone, Copy, Debug)]
+pub struct NewAccount<'a> {
+    /// Its address.
+    pub email: &'a Email,
+    /// The name shown to others.
+    pub name: &'a str,
+    /// The password's Argon2 hash.
+    pub password_hash: &'a str,
+    /// The first log-in session's token hash.
+    pub login_hash: &'a str,
+    /// When that session expires.
+    pub login_expires: DateTime<Utc>,
+    /// The first API token's hash.
+    pub token_hash: &'a str,
+    /// What that token is for ("sign-up").
+    pub token_label: &'a str,
+    /// The calendar feed's key (made now, so the first agenda read writes nothing).
+    pub calendar_key: &'a str,
+}
+
 #[derive(sqlx::FromRow)]
 struct AccountRow {
     id: i64,
@@ -83,6 +104,54 @@ impl Store {
         });
         row.map(Account::from).ok_or_else(|| {
             StoreError::Conflict(format!("an account for {} exists already", email.as_str()))
+        })
+    }
+
+    /// Creates the account of a sign-up with its first log-in session, its first API token
+    /// and its calendar key, in one transaction (one turn to write on SQLite instead of
+    /// four). Fails with [`StoreError::Conflict`] when an account with a password has the
+    /// address; an account made without one (an imported attendee) is claimed.
+    pub async fn sign_up(&self, new: &NewAccount<'_>, now: DateTime<Utc>) -> Result<Account> {
+        let row: Option<AccountRow> = on_write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let row: Option<AccountRow> = sqlx::query_as(
+                "INSERT INTO users (email, name, password_hash, created_at, calendar_key) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, \
+                 calendar_key = COALESCE(users.calendar_key, excluded.calendar_key) \
+                 WHERE users.password_hash IS NULL \
+                 RETURNING id, email, name, is_admin",
+            )
+            .bind(new.email.as_str())
+            .bind(new.name)
+            .bind(new.password_hash)
+            .bind(now.timestamp())
+            .bind(new.calendar_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(account) = &row {
+                sqlx::query("INSERT INTO auth_sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                    .bind(new.login_hash)
+                    .bind(account.id)
+                    .bind(now.timestamp())
+                    .bind(new.login_expires.timestamp())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(account.id)
+                    .bind(new.token_hash)
+                    .bind(new.token_label)
+                    .bind(now.timestamp())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+            row
+        });
+        row.map(Account::from).ok_or_else(|| {
+            StoreError::Conflict(format!(
+                "an account for {} exists already",
+                new.email.as_str()
+            ))
         })
     }
 

@@ -60,6 +60,17 @@ impl Store {
     /// writes only the first time: `GET …/agenda` calls this, and a write there would take
     /// SQLite's write lock on every read of an agenda.
     pub async fn calendar_key(&self, user: UserId, fresh: &str) -> Result<String> {
+        // Almost always there already: reading it takes no turn to write.
+        let existing: Option<String> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT calendar_key FROM users WHERE id = $1")
+                .bind(user.get())
+                .fetch_optional(pool)
+                .await?
+                .flatten()
+        });
+        if let Some(key) = existing {
+            return Ok(key);
+        }
         let key: Option<String> = on_write!(self, pool => {
             let existing: Option<String> = sqlx::query_scalar("SELECT calendar_key FROM users WHERE id = $1")
                 .bind(user.get())

@@ -11,7 +11,7 @@ use crate::auth::{Credential, LOGIN_DAYS, digest, new_token};
 use crate::error::ApiError;
 use chrono::Duration;
 use hallway_domain::{Email, Password};
-use hallway_store::{Account, StoreError};
+use hallway_store::{Account, NewAccount, StoreError};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -46,18 +46,30 @@ async fn do_signup(
     let name = hallway_domain::text::required(&body.name, 100).map_err(|e| invalid("name", e))?;
     let hash = state.hash_cost.hash(password.expose().to_owned()).await?;
     let now = state.clock.now();
+    let (session, token) = (new_token(), new_token());
+    // One transaction: the account, its log-in session, its API token and its calendar key
+    // (made now, so that reading one's agenda the first time, in a keynote rush, say, does
+    // not have to write).
     let account = state
         .store
-        .create_account(&email, &name, &hash, now)
+        .sign_up(
+            &NewAccount {
+                email: &email,
+                name: &name,
+                password_hash: &hash,
+                login_hash: &digest(&session),
+                login_expires: now + Duration::days(LOGIN_DAYS),
+                token_hash: &digest(&token),
+                token_label: "sign-up",
+                calendar_key: &new_token(),
+            },
+            now,
+        )
         .await
         .map_err(|e| match e {
             StoreError::Conflict(m) => ApiError::Conflict(m),
             e => ApiError::Store(e),
         })?;
-    let (session, token) = issue(state, &account, "sign-up").await?;
-    // The calendar key is made now, while writing anyway, so that reading one's agenda for
-    // the first time (in a keynote rush, say) does not have to write.
-    state.store.calendar_key(account.id, &new_token()).await?;
     Ok((account, session, token))
 }
 
