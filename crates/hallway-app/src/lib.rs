@@ -8,11 +8,14 @@
 //! the change causes (the outbox) and, for organizer actions, the audit line. Nothing is
 //! published from here: the web layer's dispatcher reads committed events.
 //!
-//! What is here: the agenda (reserve, cancel), capacities, imports and releases, doors,
-//! announcements, labs, card exchanges, ratings and invitations. Organizer edits of the
-//! conference's setup (rooms, tracks, speakers, settings) still go from the web crate to
-//! the store, with their audit line written after the change.
+//! What is here: sign-up, the agenda (reserve, cancel), capacities, imports and releases,
+//! doors and door rules, announcements, labs and their machine pools, cards, contacts and
+//! blocks, card exchanges, ratings and comments, points settings, rooms, tracks, speakers,
+//! invitations and speaker accounts. The workspace's draft editor, team, directory entry
+//! and conference fields are checked in the web crate's workspace service, which hands the
+//! store each change with its audit line (written in the change's transaction).
 
+pub mod accounts;
 mod actor;
 pub mod agenda;
 mod error;

@@ -3,10 +3,13 @@
 //! organizers, hiding comments and the points settings. Points
 //! reach their earners live through the outbox, written with the award.
 
-use hallway_domain::SessionId;
 use hallway_domain::networking::Rating;
 use hallway_domain::points::PointsSettings;
-use hallway_store::{AuditLine, ExchangeOutcome, FeedbackOutcome, FeedbackRequest, Target};
+use hallway_domain::{SessionId, UserId};
+use hallway_store::{
+    AuditLine, Card, CardSecrets, CardUpdate, ExchangeOutcome, FeedbackOutcome, FeedbackRequest,
+    Target,
+};
 
 use crate::{AppError, Attendee, Context, Organizer};
 
@@ -103,4 +106,76 @@ pub async fn set_points_settings(
         .set_points_settings(who.conference(), settings, Some(&audit), ctx.now)
         .await?;
     Ok(())
+}
+
+/// Changes what the attendee's card shares and whether they exchange cards now; `None`
+/// when they have no card yet.
+#[tracing::instrument(name = "update_card", skip_all, fields(conference = %who.conference(), user = %who.account().id))]
+pub async fn update_card(
+    ctx: Context<'_>,
+    who: &Attendee,
+    update: &CardUpdate,
+) -> Result<Option<Card>, AppError> {
+    Ok(ctx
+        .store
+        .update_card(who.conference(), who.account().id, update, ctx.now)
+        .await?)
+}
+
+/// Gives the attendee's card a new badge token and code (the old ones stop working).
+#[tracing::instrument(name = "rotate_card", skip_all, fields(conference = %who.conference(), user = %who.account().id))]
+pub async fn rotate_card(
+    ctx: Context<'_>,
+    who: &Attendee,
+    secrets: &CardSecrets,
+) -> Result<Option<Card>, AppError> {
+    Ok(ctx
+        .store
+        .rotate_card(who.conference(), who.account().id, secrets, ctx.now)
+        .await?)
+}
+
+/// Keeps a private note on a contact; `false` when `other` is not one.
+#[tracing::instrument(name = "set_contact_note", skip_all, fields(conference = %who.conference(), user = %who.account().id))]
+pub async fn set_contact_note(
+    ctx: Context<'_>,
+    who: &Attendee,
+    other: UserId,
+    note: &str,
+) -> Result<bool, AppError> {
+    Ok(ctx
+        .store
+        .set_contact_note(who.conference(), who.account().id, other, note)
+        .await?)
+}
+
+/// Deletes a contact on the attendee's side (the other keeps theirs).
+#[tracing::instrument(name = "delete_contact", skip_all, fields(conference = %who.conference(), user = %who.account().id))]
+pub async fn delete_contact(
+    ctx: Context<'_>,
+    who: &Attendee,
+    other: UserId,
+) -> Result<bool, AppError> {
+    Ok(ctx
+        .store
+        .delete_contact(who.conference(), who.account().id, other)
+        .await?)
+}
+
+/// Blocks `other`: no exchange between them from now on, and their contact goes.
+#[tracing::instrument(name = "block", skip_all, fields(conference = %who.conference(), user = %who.account().id))]
+pub async fn block(ctx: Context<'_>, who: &Attendee, other: UserId) -> Result<(), AppError> {
+    Ok(ctx
+        .store
+        .block(who.conference(), who.account().id, other, ctx.now)
+        .await?)
+}
+
+/// Lifts a block; `false` when there was none.
+#[tracing::instrument(name = "unblock", skip_all, fields(conference = %who.conference(), user = %who.account().id))]
+pub async fn unblock(ctx: Context<'_>, who: &Attendee, other: UserId) -> Result<bool, AppError> {
+    Ok(ctx
+        .store
+        .unblock(who.conference(), who.account().id, other)
+        .await?)
 }

@@ -104,3 +104,53 @@ pub async fn finish_lab(
         .finish_lab(who.conference(), session, who.account().id, ctx.now)
         .await?)
 }
+
+/// Sets the door rules (how long a reserved seat is held once a session starts, how early
+/// doors open, whether rooms empty between sessions) with its audit line.
+#[tracing::instrument(name = "set_door_rules", skip_all, fields(conference = %who.conference()))]
+pub async fn set_door_rules(
+    ctx: Context<'_>,
+    who: &Organizer,
+    settings: &venue::VenueSettings,
+) -> Result<(), AppError> {
+    let audit = hallway_store::AuditLine {
+        user: who.account().id,
+        actor: who.account().email.clone(),
+        action: "changed the door rules".into(),
+        detail: format!(
+            "seats held {} min, doors open {} min before{}",
+            settings.reserved_minutes,
+            settings.doors_open_minutes,
+            if settings.reset_between {
+                ", rooms emptied between sessions"
+            } else {
+                ""
+            }
+        ),
+    };
+    ctx.store
+        .set_venue_settings(who.conference(), settings, Some(&audit), ctx.now)
+        .await?;
+    Ok(())
+}
+
+/// Adds machines to a lab's pool, or updates those of the same name, with the audit line;
+/// `None` when the session is not a lab of the conference.
+#[tracing::instrument(name = "import_machines", skip_all, fields(conference = %who.conference(), session = %session))]
+pub async fn import_machines(
+    ctx: Context<'_>,
+    who: &Organizer,
+    session: SessionId,
+    machines: &[venue::Machine],
+) -> Result<Option<usize>, AppError> {
+    let audit = hallway_store::AuditLine {
+        user: who.account().id,
+        actor: who.account().email.clone(),
+        action: "imported lab machines".into(),
+        detail: format!("session {session}: {} machines", machines.len()),
+    };
+    Ok(ctx
+        .store
+        .import_machines(who.conference(), session, machines, Some(&audit), ctx.now)
+        .await?)
+}

@@ -212,8 +212,11 @@ impl Store {
         &self,
         conference: ConferenceId,
         s: &VenueSettings,
+        audit: Option<&crate::AuditLine>,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         on_write!(self, pool => {
+            let mut tx = pool.begin().await?;
             sqlx::query(
                 "INSERT INTO venue_settings (conference_id, reserved_minutes, doors_open_minutes, reset_between) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (conference_id) DO UPDATE SET \
@@ -224,8 +227,12 @@ impl Store {
             .bind(i64::from(s.reserved_minutes))
             .bind(i64::from(s.doors_open_minutes))
             .bind(i64::from(s.reset_between))
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            if let Some(line) = audit {
+                crate::organize::record_in!(tx, conference, line, now);
+            }
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -545,6 +552,8 @@ impl Store {
         conference: ConferenceId,
         session: SessionId,
         machines: &[Machine],
+        audit: Option<&crate::AuditLine>,
+        now: DateTime<Utc>,
     ) -> Result<Option<usize>> {
         let (c, s) = (conference.get(), session.get());
         on_write!(self, pool => {
@@ -572,6 +581,9 @@ impl Store {
                 .bind(m.secret())
                 .execute(&mut *tx)
                 .await?;
+            }
+            if let Some(line) = audit {
+                crate::organize::record_in!(tx, conference, line, now);
             }
             tx.commit().await?;
         });

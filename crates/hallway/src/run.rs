@@ -432,7 +432,13 @@ async fn demo_venue(
     for (i, lab) in labs.iter().enumerate() {
         let n = lab.seats.capacity().map_or(30, |c| c.get()).min(500);
         store
-            .import_machines(conference, lab.id, &demo::machine_pool(seed, i, n))
+            .import_machines(
+                conference,
+                lab.id,
+                &demo::machine_pool(seed, i, n),
+                None,
+                chrono::Utc::now(),
+            )
             .await?;
     }
     let open = chrono::Duration::minutes(15);

@@ -305,7 +305,12 @@ async fn fill(store: &Store) -> ConferenceId {
     // The venue: settings, a check-in at the keynote's door (presence, check-in, attendance),
     // a lab pool with a machine in use, an announcement.
     store
-        .set_venue_settings(conference, &hallway_domain::venue::VenueSettings::default())
+        .set_venue_settings(
+            conference,
+            &hallway_domain::venue::VenueSettings::default(),
+            None,
+            now,
+        )
         .await
         .unwrap();
     let keynote_room = store
@@ -331,7 +336,7 @@ async fn fill(store: &Store) -> ConferenceId {
         hallway_domain::venue::Machine::new("lab-2", "10.0.0.2", "dev", "pw").unwrap(),
     ];
     store
-        .import_machines(conference, lab, &machines)
+        .import_machines(conference, lab, &machines, None, chrono::Utc::now())
         .await
         .unwrap();
     let started = store

@@ -278,6 +278,8 @@ store_test!(
                     reset_between: false,
                     ..VenueSettings::default()
                 },
+                None,
+                at(10, 46),
             )
             .await
             .unwrap();
@@ -316,14 +318,14 @@ store_test!(
         let w = world(&store, 4).await;
         assert_eq!(
             store
-                .import_machines(w.conf, w.lab, &machines(2))
+                .import_machines(w.conf, w.lab, &machines(2), None, chrono::Utc::now())
                 .await
                 .unwrap(),
             Some(2)
         );
         assert_eq!(
             store
-                .import_machines(w.conf, w.first, &machines(2))
+                .import_machines(w.conf, w.first, &machines(2), None, chrono::Utc::now())
                 .await
                 .unwrap(),
             None
@@ -444,7 +446,7 @@ store_test!(
         let store: Store = store;
         let w = std::sync::Arc::new(world(&store, 30).await);
         store
-            .import_machines(w.conf, w.lab, &machines(20))
+            .import_machines(w.conf, w.lab, &machines(20), None, chrono::Utc::now())
             .await
             .unwrap();
         for i in 0..30 {

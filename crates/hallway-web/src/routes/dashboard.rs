@@ -292,7 +292,8 @@ async fn door_rules_form(
     }
     match typed.parse() {
         Ok(settings) => {
-            state.store.set_venue_settings(c, &settings).await?;
+            let who = hallway_app::Organizer::prove(&state.store, user.account.clone(), c).await?;
+            hallway_app::venue::set_door_rules(state.context(), &who, &settings).await?;
             Ok(
                 axum::response::Redirect::to(&format!("/c/{slug}/dashboard#door-rules"))
                     .into_response(),

@@ -50,26 +50,24 @@ async fn do_signup(
     // One transaction: the account, its log-in session, its API token and its calendar key
     // (made now, so that reading one's agenda the first time, in a keynote rush, say, does
     // not have to write).
-    let account = state
-        .store
-        .sign_up(
-            &NewAccount {
-                email: &email,
-                name: &name,
-                password_hash: &hash,
-                login_hash: &digest(&session),
-                login_expires: now + Duration::days(LOGIN_DAYS),
-                token_hash: &digest(&token),
-                token_label: "sign-up",
-                calendar_key: &new_token(),
-            },
-            now,
-        )
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(m) => ApiError::Conflict(m),
-            e => ApiError::Store(e),
-        })?;
+    let account = hallway_app::accounts::sign_up(
+        state.context(),
+        &NewAccount {
+            email: &email,
+            name: &name,
+            password_hash: &hash,
+            login_hash: &digest(&session),
+            login_expires: now + Duration::days(LOGIN_DAYS),
+            token_hash: &digest(&token),
+            token_label: "sign-up",
+            calendar_key: &new_token(),
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        hallway_app::AppError::Store(StoreError::Conflict(m)) => ApiError::Conflict(m),
+        e => e.into(),
+    })?;
     Ok((account, session, token))
 }
 

@@ -308,11 +308,13 @@ async fn put_card(
     let body: CardBody = crate::request::parse_json(&body)?;
     let card = my_card(&state, c, user.account.id).await?;
     let update = apply(&card, body)?;
-    let card = state
-        .store
-        .update_card(c, user.account.id, &update, state.clock.now())
-        .await?
-        .ok_or_else(|| ApiError::Internal("the card vanished".into()))?;
+    let card = hallway_app::networking::update_card(
+        state.context(),
+        &hallway_app::Attendee::new(user.account.clone(), c),
+        &update,
+    )
+    .await?
+    .ok_or_else(|| ApiError::Internal("the card vanished".into()))?;
     Ok(Json(card_dto(&state, &card, &slug, &headers)))
 }
 
@@ -329,11 +331,13 @@ async fn rotate_card(
 ) -> Result<Json<CardDto>, ApiError> {
     let c = conference(&state, &slug).await?;
     my_card(&state, c, user.account.id).await?;
-    let card = state
-        .store
-        .rotate_card(c, user.account.id, &fresh_secrets(), state.clock.now())
-        .await?
-        .ok_or_else(|| ApiError::Internal("the card vanished".into()))?;
+    let card = hallway_app::networking::rotate_card(
+        state.context(),
+        &hallway_app::Attendee::new(user.account.clone(), c),
+        &fresh_secrets(),
+    )
+    .await?
+    .ok_or_else(|| ApiError::Internal("the card vanished".into()))?;
     Ok(Json(card_dto(&state, &card, &slug, &headers)))
 }
 
@@ -443,10 +447,13 @@ async fn put_contact(
     let body: NoteBody = crate::request::parse_json(&body)?;
     let note = parse_note(&body.my_note)?;
     let not_found = || ApiError::NotFound(format!("{id} is not in your contacts."));
-    if !state
-        .store
-        .set_contact_note(c, user.account.id, other, &note)
-        .await?
+    if !hallway_app::networking::set_contact_note(
+        state.context(),
+        &hallway_app::Attendee::new(user.account.clone(), c),
+        other,
+        &note,
+    )
+    .await?
     {
         return Err(not_found());
     }
@@ -471,10 +478,12 @@ async fn delete_contact(
 ) -> Result<StatusCode, ApiError> {
     let c = conference(&state, &slug).await?;
     let other = parse_user(&id)?;
-    if state
-        .store
-        .delete_contact(c, user.account.id, other)
-        .await?
+    if hallway_app::networking::delete_contact(
+        state.context(),
+        &hallway_app::Attendee::new(user.account.clone(), c),
+        other,
+    )
+    .await?
     {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -522,10 +531,12 @@ async fn put_block(
             message: "you cannot block yourself".into(),
         });
     }
-    state
-        .store
-        .block(c, user.account.id, other, state.clock.now())
-        .await?;
+    hallway_app::networking::block(
+        state.context(),
+        &hallway_app::Attendee::new(user.account.clone(), c),
+        other,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -541,7 +552,13 @@ async fn delete_block(
 ) -> Result<StatusCode, ApiError> {
     let c = conference(&state, &slug).await?;
     let other = parse_user(&id)?;
-    if state.store.unblock(c, user.account.id, other).await? {
+    if hallway_app::networking::unblock(
+        state.context(),
+        &hallway_app::Attendee::new(user.account.clone(), c),
+        other,
+    )
+    .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!("You have not blocked {id}.")))

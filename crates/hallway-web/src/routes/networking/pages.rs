@@ -187,10 +187,12 @@ async fn card_form(
         exchange: f.exchange.is_some(),
         leaderboard: card.leaderboard,
     };
-    state
-        .store
-        .update_card(d.conference.id, user.account.id, &update, state.clock.now())
-        .await?;
+    hallway_app::networking::update_card(
+        state.context(),
+        &hallway_app::Attendee::new(user.account.clone(), d.conference.id),
+        &update,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/c/{slug}/card?m=saved")))
 }
 
@@ -201,15 +203,12 @@ async fn rotate_form(
 ) -> Result<Redirect, PageError> {
     let d = detail(&state, &slug).await?;
     my_card(&state, d.conference.id, user.account.id).await?;
-    state
-        .store
-        .rotate_card(
-            d.conference.id,
-            user.account.id,
-            &fresh_secrets(),
-            state.clock.now(),
-        )
-        .await?;
+    hallway_app::networking::rotate_card(
+        state.context(),
+        &hallway_app::Attendee::new(user.account.clone(), d.conference.id),
+        &fresh_secrets(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/c/{slug}/card?m=rotated")))
 }
 
@@ -427,24 +426,31 @@ async fn contact_form(
     let m = match f.action.as_str() {
         "note" => {
             let note = parse_note(&f.my_note)?;
-            state
-                .store
-                .set_contact_note(c, user.account.id, other, &note)
-                .await?;
+            hallway_app::networking::set_contact_note(
+                state.context(),
+                &hallway_app::Attendee::new(user.account.clone(), c),
+                other,
+                &note,
+            )
+            .await?;
             "note"
         }
         "delete" => {
-            state
-                .store
-                .delete_contact(c, user.account.id, other)
-                .await?;
+            hallway_app::networking::delete_contact(
+                state.context(),
+                &hallway_app::Attendee::new(user.account.clone(), c),
+                other,
+            )
+            .await?;
             "deleted"
         }
         "block" if other != user.account.id => {
-            state
-                .store
-                .block(c, user.account.id, other, state.clock.now())
-                .await?;
+            hallway_app::networking::block(
+                state.context(),
+                &hallway_app::Attendee::new(user.account.clone(), c),
+                other,
+            )
+            .await?;
             "blocked"
         }
         _ => {
@@ -463,10 +469,12 @@ async fn unblock_form(
 ) -> Result<Redirect, PageError> {
     let d = detail(&state, &slug).await?;
     let other = parse_user(&id)?;
-    state
-        .store
-        .unblock(d.conference.id, user.account.id, other)
-        .await?;
+    hallway_app::networking::unblock(
+        state.context(),
+        &hallway_app::Attendee::new(user.account.clone(), d.conference.id),
+        other,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/c/{slug}/contacts?m=unblocked")))
 }
 
@@ -621,10 +629,12 @@ async fn leaderboard_form(
         exchange: card.exchange,
         leaderboard: show,
     };
-    state
-        .store
-        .update_card(c, user.account.id, &update, state.clock.now())
-        .await?;
+    hallway_app::networking::update_card(
+        state.context(),
+        &hallway_app::Attendee::new(user.account.clone(), c),
+        &update,
+    )
+    .await?;
     let m = if show { "shown" } else { "hidden" };
     Ok(Redirect::to(&format!("/c/{slug}/leaderboard?m={m}")))
 }

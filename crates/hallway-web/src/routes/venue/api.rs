@@ -337,7 +337,7 @@ async fn post_pool(
 ) -> Result<Json<ImportedDto>, ApiError> {
     let c = organizer(&state, &slug, &user.account).await?.conference();
     let session = SessionId::new(parse_id(&id, "session")?);
-    let imported = import_pool(&state, c, session, &body).await?;
+    let imported = import_pool(&state, &user.account, c, session, &body).await?;
     Ok(Json(ImportedDto { imported }))
 }
 
@@ -463,7 +463,7 @@ async fn put_venue_settings(
     Path(slug): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Json<VenueSettingsDto>, ApiError> {
-    let c = organizer(&state, &slug, &user.account).await?.conference();
+    let who = organizer(&state, &slug, &user.account).await?;
     let body: VenueSettingsDto = crate::request::parse_json(&body)?;
     let settings = venue::VenueSettings {
         reserved_minutes: body.reserved_minutes,
@@ -478,6 +478,6 @@ async fn put_venue_settings(
         },
         message: format!("at most {} minutes", venue::MAX_VENUE_MINUTES),
     })?;
-    state.store.set_venue_settings(c, &settings).await?;
+    hallway_app::venue::set_door_rules(state.context(), &who, &settings).await?;
     Ok(Json(settings.into()))
 }

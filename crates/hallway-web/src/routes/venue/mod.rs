@@ -135,6 +135,7 @@ impl From<&Machine> for MachineDto {
 
 async fn import_pool(
     state: &AppState,
+    account: &hallway_store::Account,
     c: ConferenceId,
     session: SessionId,
     bytes: &[u8],
@@ -143,9 +144,8 @@ async fn import_pool(
         field: "body",
         message: e.to_string(),
     })?;
-    state
-        .store
-        .import_machines(c, session, &machines)
+    let who = hallway_app::Organizer::prove(&state.store, account.clone(), c).await?;
+    hallway_app::venue::import_machines(state.context(), &who, session, &machines)
         .await?
         .ok_or_else(|| ApiError::NotFound("There is no such lab session.".into()))
 }

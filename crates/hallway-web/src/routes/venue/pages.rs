@@ -316,7 +316,7 @@ async fn pool_form(
             }
         }
     }
-    let result = import_pool(&state, c, session, &bytes).await;
+    let result = import_pool(&state, &user.account, c, session, &bytes).await;
     let (mut page, _, _) = pool_page_of(&state, &user, &slug, &id).await?;
     match result {
         Ok(n) => page.imported = Some(n),
