@@ -109,6 +109,28 @@ pub async fn published_id(state: &AppState, slug: &str) -> Result<ConferenceId, 
         .ok_or_else(|| no_conference(slug))
 }
 
+/// Whether `viewer` may see the conference `slug` at all — the one rule: a published
+/// conference is everyone's; an unpublished one exists only for its organizers and site
+/// admins (for everyone else it is missing: 404, not 403, so its slug is not confirmed).
+pub async fn ensure_visible(
+    state: &AppState,
+    viewer: Option<&Account>,
+    slug: &str,
+) -> Result<(), Missing> {
+    match published_id(state, slug).await {
+        Ok(_) => Ok(()),
+        Err(Missing::NotFound(what)) => match viewer {
+            Some(account) => match organized(state, account, slug).await {
+                Ok(_) => Ok(()),
+                Err(ApiError::Store(e)) => Err(Missing::Store(e)),
+                Err(_) => Err(Missing::NotFound(what)),
+            },
+            None => Err(Missing::NotFound(what)),
+        },
+        Err(e) => Err(e),
+    }
+}
+
 /// A path id (`/sessions/{id}`): a number, or else there is no such `what`.
 pub fn parse_id(raw: &str, what: &str) -> Result<i64, Missing> {
     raw.parse::<i64>()

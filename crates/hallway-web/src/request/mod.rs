@@ -7,7 +7,7 @@ mod conference;
 mod json;
 
 pub use conference::{
-    Loaded, OrganizedApi, detail, is_organizer, load, organized, organizer_conference, parse_id,
-    published_id,
+    Loaded, OrganizedApi, detail, ensure_visible, is_organizer, load, organized,
+    organizer_conference, parse_id, published_id,
 };
 pub use json::{ApiJson, parse_json};

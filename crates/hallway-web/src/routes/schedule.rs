@@ -22,7 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::{ApiUser, PageUser};
+use crate::auth::{ApiUser, MaybeUser, PageUser};
 use crate::error::{ApiError, PageError};
 use crate::request::{load, parse_id};
 use crate::view::ConfHeader;
@@ -52,12 +52,15 @@ fn http_date(t: DateTime<Utc>) -> String {
     t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
-/// The program of `slug` with what exports need besides it.
+/// The program of `slug` with what exports need besides it, if `viewer` may see it (an
+/// unpublished conference's program is its organizers' only).
 async fn exportable(
     state: &AppState,
+    viewer: Option<&Account>,
     slug: &str,
     headers: &HeaderMap,
 ) -> Result<(StoredProgram, ExportOptions, DateTime<Utc>), PageError> {
+    crate::request::ensure_visible(state, viewer, slug).await?;
     let missing = || PageError::NotFound(format!("There is no conference {slug:?}."));
     let slug = Slug::parse(slug).map_err(|_| missing())?;
     let program = state
@@ -134,11 +137,13 @@ fn cached(
 
 async fn export(
     state: AppState,
+    viewer: MaybeUser,
     slug: String,
     headers: HeaderMap,
     format: Format,
 ) -> Result<Response, PageError> {
-    let (program, options, modified) = exportable(&state, &slug, &headers).await?;
+    let viewer = viewer.0.map(|(account, _)| account);
+    let (program, options, modified) = exportable(&state, viewer.as_ref(), &slug, &headers).await?;
     let body = tokio::task::spawn_blocking(move || schedule::export(&program, format, &options))
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?;
@@ -148,43 +153,49 @@ async fn export(
 
 async fn export_xml(
     State(s): State<AppState>,
+    viewer: MaybeUser,
     Path(slug): Path<String>,
     h: HeaderMap,
 ) -> Result<Response, PageError> {
-    export(s, slug, h, Format::Frab).await
+    export(s, viewer, slug, h, Format::Frab).await
 }
 
 async fn export_json(
     State(s): State<AppState>,
+    viewer: MaybeUser,
     Path(slug): Path<String>,
     h: HeaderMap,
 ) -> Result<Response, PageError> {
-    export(s, slug, h, Format::Json).await
+    export(s, viewer, slug, h, Format::Json).await
 }
 
 async fn export_ics(
     State(s): State<AppState>,
+    viewer: MaybeUser,
     Path(slug): Path<String>,
     h: HeaderMap,
 ) -> Result<Response, PageError> {
-    export(s, slug, h, Format::Ics).await
+    export(s, viewer, slug, h, Format::Ics).await
 }
 
 async fn export_csv(
     State(s): State<AppState>,
+    viewer: MaybeUser,
     Path(slug): Path<String>,
     h: HeaderMap,
 ) -> Result<Response, PageError> {
-    export(s, slug, h, Format::Csv).await
+    export(s, viewer, slug, h, Format::Csv).await
 }
 
 async fn session_ics(
     State(state): State<AppState>,
+    MaybeUser(viewer): MaybeUser,
     Path((slug, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let id = SessionId::new(parse_id(&id, "session")?);
-    let (program, options, modified) = exportable(&state, &slug, &headers).await?;
+    let viewer = viewer.map(|(account, _)| account);
+    let (program, options, modified) = exportable(&state, viewer.as_ref(), &slug, &headers).await?;
     let body = schedule::ics::write_session(&program, id, &options)
         .ok_or_else(|| PageError::NotFound(format!("There is no session {id} in {slug}.")))?;
     Ok(cached(

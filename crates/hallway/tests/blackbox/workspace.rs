@@ -135,6 +135,35 @@ server_test!(
             (release["version"].as_i64(), release["added"].as_i64()),
             (Some(2), Some(2))
         );
+        // Unpublished, its program files and session calendars are its organizers' only.
+        let opening = first["session"]["id"].as_i64().unwrap();
+        let files = [
+            "/c/tiny-conf/schedule.xml".to_owned(),
+            "/c/tiny-conf/schedule.json".to_owned(),
+            "/c/tiny-conf/schedule.ics".to_owned(),
+            "/c/tiny-conf/schedule.csv".to_owned(),
+            format!("/c/tiny-conf/sessions/{opening}/calendar.ics"),
+        ];
+        let stranger = app.signup("stranger@tiny.invalid").await;
+        for path in &files {
+            assert_eq!(app.get(path).await.status(), 404, "anonymous {path}");
+            let r = app
+                .client
+                .get(app.url(path))
+                .bearer_auth(&stranger)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 404, "an attendee: {path}");
+            let r = app
+                .client
+                .get(app.url(path))
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "its organizer: {path}");
+        }
         let (status, published) = call!(
             Method::PATCH,
             "/api/v1/conferences/tiny-conf",
@@ -142,6 +171,9 @@ server_test!(
         )
         .await;
         assert_eq!(status, 200, "{published}");
+        for path in &files {
+            assert_eq!(app.get(path).await.status(), 200, "published: {path}");
+        }
         let public = app.json("/api/v1/conferences/tiny-conf/sessions").await;
         let titles: Vec<&str> = public
             .as_array()
