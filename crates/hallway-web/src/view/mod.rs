@@ -53,11 +53,22 @@ pub fn thousands(n: u32) -> String {
     out
 }
 
-/// `next` if it is a path on this site, for redirects after a form (no open redirects:
-/// `//host` and `/\host` are taken as other sites by browsers and refused).
+/// `next` if it is a path on this site, for redirects after a form (no open redirects).
+/// Browsers read `//host` and `/\host` as other sites, and drop tabs and line breaks
+/// inside a URL first (`/<tab>/host` becomes `//host`); a line break in a `Location`
+/// header cannot be sent at all. So a path with any control character or backslash is
+/// refused, and what is left must resolve to this origin.
 pub fn local_path(next: Option<&str>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .map(str::to_owned)
+    let next = next?;
+    if !next.starts_with('/')
+        || next.starts_with("//")
+        || next.chars().any(|c| c.is_control() || c == '\\')
+    {
+        return None;
+    }
+    let base = url::Url::parse("http://hallway.invalid/").ok()?;
+    let joined = base.join(next).ok()?;
+    (joined.origin() == base.origin()).then(|| next.to_owned())
 }
 
 /// Percent-encodes `s` for a query string value.
@@ -319,6 +330,10 @@ mod tests {
             "https://evil.example",
             "evil",
             "",
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "/c/demo\r\nSet-Cookie: x=1",
+            "/\u{7f}/evil.example",
         ] {
             assert_eq!(local_path(Some(bad)), None, "{bad}");
         }

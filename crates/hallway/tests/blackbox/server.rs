@@ -394,3 +394,40 @@ async fn a_bad_database_url_is_refused_with_a_clear_message() {
     assert!(err.contains("not a database URL"), "{err}");
     assert!(!err.contains("secret"), "the password leaked: {err}");
 }
+
+server_test!(
+    a_log_in_goes_back_only_to_a_path_of_this_site,
+    |app| async move {
+        app.signup("going@back.invalid").await;
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let log_in = |next: &str| {
+            client
+                .post(app.url("/login"))
+                .header("origin", app.base.clone())
+                .form(&[
+                    ("email", "going@back.invalid"),
+                    ("password", "correct horse battery"),
+                    ("next", next),
+                ])
+                .send()
+        };
+        for (next, to) in [
+            ("/c/demo/agenda", "/c/demo/agenda"),
+            // A browser drops the tab and goes to //evil.example/.
+            ("/\t/evil.example/", "/"),
+            ("/\n/evil.example/", "/"),
+            // A line break cannot go into Location at all (it was a 500).
+            ("/c/demo\r\nSet-Cookie: x=1", "/"),
+            ("//evil.example/", "/"),
+            ("/\\evil.example/", "/"),
+            ("https://evil.example/", "/"),
+        ] {
+            let r = log_in(next).await.unwrap();
+            assert_eq!(r.status(), 303, "next = {next:?}");
+            assert_eq!(r.headers()["location"], to, "next = {next:?}");
+        }
+    }
+);
