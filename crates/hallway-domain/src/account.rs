@@ -3,6 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The longest name a person may have, in characters: at sign-up, on their card, on the
+/// leaderboard and in their badge's QR code alike.
+pub const MAX_NAME: usize = 80;
+
 /// Why an account field was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

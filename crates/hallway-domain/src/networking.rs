@@ -137,7 +137,7 @@ impl CardFields {
         socials: &[String],
         note: &str,
     ) -> Result<Self, NetworkingError> {
-        let name = one_line("name", name, 80)?;
+        let name = one_line("name", name, crate::account::MAX_NAME)?;
         if name.is_empty() {
             return Err(NetworkingError::EmptyName);
         }
@@ -166,6 +166,44 @@ impl CardFields {
             socials,
             note,
         })
+    }
+
+    /// Stored fields as they are, made to fit: a row written before a limit, or by a path
+    /// that did not check it, is cut to the limits and loses its control characters, so
+    /// reading never fails on stored data.
+    pub fn stored(name: &str, company: &str, role: &str, socials: &[String], note: &str) -> Self {
+        let fit = |raw: &str, max: usize, lines: bool| -> String {
+            raw.trim()
+                .chars()
+                .map(|c| {
+                    if c.is_control() && !(lines && c == '\n') {
+                        ' '
+                    } else {
+                        c
+                    }
+                })
+                .take(max)
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        };
+        let name = fit(name, crate::account::MAX_NAME, false);
+        Self {
+            name: if name.is_empty() {
+                "?".to_owned()
+            } else {
+                name
+            },
+            company: fit(company, 80, false),
+            role: fit(role, 80, false),
+            socials: socials
+                .iter()
+                .map(|s| fit(s, 100, false))
+                .filter(|s| !s.is_empty())
+                .take(MAX_SOCIALS)
+                .collect(),
+            note: fit(&note.replace("\r\n", "\n"), 280, true),
+        }
     }
 
     /// The display name.

@@ -166,8 +166,7 @@ impl TryFrom<CardRow> for Card {
             user: UserId::new(r.user_id),
             token: r.token,
             code: ShortCode::parse(&r.code).map_err(corrupt)?,
-            fields: CardFields::parse(&r.name, &r.company, &r.role, &socials, &r.note)
-                .map_err(corrupt)?,
+            fields: CardFields::stored(&r.name, &r.company, &r.role, &socials, &r.note),
             email: r.email,
             sharing: Sharing {
                 name: r.share_name != 0,

@@ -185,14 +185,18 @@ async fn user_add(db: &Db, who: NewUser<'_>, config: &Config) -> anyhow::Result<
         ),
         None => None,
     };
-    let name = name.map(str::to_owned).unwrap_or_else(|| {
-        email
+    let name = match name {
+        Some(n) => hallway_domain::text::required(n, hallway_domain::account::MAX_NAME)
+            .map_err(|e| anyhow::anyhow!("--name: {e}"))?,
+        None => email
             .as_str()
             .split('@')
             .next()
             .unwrap_or("user")
-            .to_owned()
-    });
+            .chars()
+            .take(hallway_domain::account::MAX_NAME)
+            .collect(),
+    };
     let hash = config
         .web
         .hash_cost

@@ -808,3 +808,30 @@ store_test!(
         );
     }
 );
+
+store_test!(a_card_loads_whatever_name_was_stored, |store| async move {
+    // An account whose name is longer than a card allows (written before the one
+    // limit, or by a path that did not check it).
+    let w = world(&store, 1).await;
+    let long = "N".repeat(100);
+    let email = hallway_domain::Email::parse("long@name.invalid").unwrap();
+    let account = store
+        .create_account(&email, &format!("{long}\u{7}"), "hash", at(6, 0))
+        .await
+        .unwrap();
+    let mut n = 0;
+    let card = store
+        .ensure_card(
+            w.conf,
+            account.id,
+            &mut move || {
+                n += 1;
+                secrets(90_000 + n)
+            },
+            at(7, 0),
+        )
+        .await
+        .expect("the card loads");
+    assert_eq!(card.fields.name(), "N".repeat(80));
+    assert!(store.card(w.conf, account.id).await.unwrap().is_some());
+});

@@ -431,3 +431,36 @@ server_test!(
         }
     }
 );
+
+server_test!(
+    a_name_longer_than_a_card_allows_is_refused_at_sign_up,
+    |app| async move {
+        let sign_up = |name: String| {
+            app.client
+            .post(app.url("/api/v1/auth/signup"))
+            .json(&serde_json::json!({"email": format!("n{}@long.invalid", name.len()), "password": "correct horse battery", "name": name}))
+            .send()
+        };
+        let r = sign_up("N".repeat(81)).await.unwrap();
+        assert_eq!(r.status(), 400);
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(problem["field"], "name", "{problem}");
+        // The longest allowed name makes a card that shows it whole.
+        let r = sign_up("N".repeat(80)).await.unwrap();
+        assert_eq!(r.status(), 201);
+        let token = r.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, card) = app
+            .call(
+                reqwest::Method::GET,
+                "/api/v1/conferences/demo/me/card",
+                &token,
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{card}");
+        assert_eq!(card["name"], "N".repeat(80));
+    }
+);

@@ -43,7 +43,8 @@ async fn do_signup(
 ) -> Result<(Account, String, String), ApiError> {
     let email = Email::parse(&body.email).map_err(|e| invalid("email", e))?;
     let password = Password::parse(&body.password).map_err(|e| invalid("password", e))?;
-    let name = hallway_domain::text::required(&body.name, 100).map_err(|e| invalid("name", e))?;
+    let name = hallway_domain::text::required(&body.name, hallway_domain::account::MAX_NAME)
+        .map_err(|e| invalid("name", e))?;
     let hash = state.hash_cost.hash(password.expose().to_owned()).await?;
     let now = state.clock.now();
     let (session, token) = (new_token(), new_token());
