@@ -3,7 +3,7 @@
 
 use hallway_domain::ConferenceId;
 use hallway_domain::account::Role;
-use hallway_store::{Account, Store};
+use hallway_store::{Account, AuditLine, Store};
 
 use crate::AppError;
 
@@ -69,6 +69,17 @@ impl Organizer {
     /// The conference they organize.
     pub fn conference(&self) -> ConferenceId {
         self.conference
+    }
+
+    /// The audit line of something they did (`action`, to `detail`), for the store to write
+    /// in the action's transaction.
+    pub fn audit(&self, action: &str, detail: impl Into<String>) -> AuditLine {
+        AuditLine {
+            user: self.account.id,
+            actor: self.account.email.clone(),
+            action: action.to_owned(),
+            detail: detail.into(),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! engine's; seat counts and promotions reach everybody through the outbox.
 
 use hallway_domain::{Capacity, SessionId};
-use hallway_store::{AuditLine, CancelOutcome, Promotion, ReserveOutcome, ReserveRequest};
+use hallway_store::{CancelOutcome, Promotion, ReserveOutcome, ReserveRequest};
 
 use crate::{AppError, Attendee, Context, Organizer};
 
@@ -85,12 +85,7 @@ pub async fn set_capacity(
     let seats = cmd
         .capacity
         .map_or_else(|| "the room's".to_owned(), |c| c.get().to_string());
-    let audit = AuditLine {
-        user: who.account().id,
-        actor: who.account().email.clone(),
-        action: "changed a session's seats".into(),
-        detail: format!("{title}: {seats}"),
-    };
+    let audit = who.audit("changed a session's seats", format!("{title}: {seats}"));
     ctx.store
         .set_session_capacity_recorded(
             who.conference(),

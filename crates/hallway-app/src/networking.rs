@@ -7,8 +7,7 @@ use hallway_domain::networking::Rating;
 use hallway_domain::points::PointsSettings;
 use hallway_domain::{SessionId, UserId};
 use hallway_store::{
-    AuditLine, Card, CardSecrets, CardUpdate, ExchangeOutcome, FeedbackOutcome, FeedbackRequest,
-    Target,
+    Card, CardSecrets, CardUpdate, ExchangeOutcome, FeedbackOutcome, FeedbackRequest, Target,
 };
 
 use crate::{AppError, Attendee, Context, Organizer};
@@ -71,17 +70,14 @@ pub async fn hide_comment(
     id: i64,
     hidden: bool,
 ) -> Result<Option<SessionId>, AppError> {
-    let audit = AuditLine {
-        user: who.account().id,
-        actor: who.account().email.clone(),
-        action: if hidden {
+    let audit = who.audit(
+        if hidden {
             "hid a comment"
         } else {
             "showed a comment"
-        }
-        .into(),
-        detail: format!("feedback {id}"),
-    };
+        },
+        format!("feedback {id}"),
+    );
     Ok(ctx
         .store
         .set_feedback_hidden(who.conference(), id, hidden, Some(&audit), ctx.now)
@@ -96,12 +92,7 @@ pub async fn set_points_settings(
     who: &Organizer,
     settings: &PointsSettings,
 ) -> Result<(), AppError> {
-    let audit = AuditLine {
-        user: who.account().id,
-        actor: who.account().email.clone(),
-        action: "changed the points and feedback settings".into(),
-        detail: String::new(),
-    };
+    let audit = who.audit("changed the points and feedback settings", String::new());
     ctx.store
         .set_points_settings(who.conference(), settings, Some(&audit), ctx.now)
         .await?;

@@ -3,7 +3,6 @@
 
 use hallway_domain::account::Role;
 use hallway_domain::{Email, SpeakerId, UserId};
-use hallway_store::AuditLine;
 
 use crate::{AppError, Context, Organizer};
 
@@ -30,13 +29,10 @@ pub async fn invite(ctx: Context<'_>, who: &Organizer, cmd: Invite) -> Result<()
             message: "invite organizers, volunteers or speakers".into(),
         });
     }
-    let a = who.account();
-    let audit = AuditLine {
-        user: a.id,
-        actor: a.email.clone(),
-        action: "invited".into(),
-        detail: format!("{} as {}", cmd.email.as_str(), cmd.role.as_str()),
-    };
+    let audit = who.audit(
+        "invited",
+        format!("{} as {}", cmd.email.as_str(), cmd.role.as_str()),
+    );
     ctx.store
         .create_invitation(
             who.conference(),
@@ -50,15 +46,6 @@ pub async fn invite(ctx: Context<'_>, who: &Organizer, cmd: Invite) -> Result<()
     Ok(())
 }
 
-fn line(who: &Organizer, action: &str, detail: String) -> AuditLine {
-    AuditLine {
-        user: who.account().id,
-        actor: who.account().email.clone(),
-        action: action.to_owned(),
-        detail,
-    }
-}
-
 /// Links a speaker of the program to an account (`email` is how the audit log names it),
 /// which makes the account a speaker of the conference; `false` when there is no such
 /// speaker.
@@ -70,8 +57,7 @@ pub async fn link_speaker(
     user: UserId,
     email: &str,
 ) -> Result<bool, AppError> {
-    let audit = line(
-        who,
+    let audit = who.audit(
         "linked a speaker to an account",
         format!("speaker {speaker} = {email}"),
     );
@@ -89,8 +75,7 @@ pub async fn unlink_speaker(
     speaker: SpeakerId,
     user: UserId,
 ) -> Result<bool, AppError> {
-    let audit = line(
-        who,
+    let audit = who.audit(
         "unlinked a speaker from an account",
         format!("speaker {speaker} ≠ account {user}"),
     );
@@ -113,8 +98,7 @@ pub async fn set_agenda_grace(
             message: "at most 240".into(),
         });
     }
-    let audit = line(
-        who,
+    let audit = who.audit(
         "changed the agenda grace period",
         format!("{minutes} minutes"),
     );

@@ -4,18 +4,9 @@
 
 use hallway_domain::program::SpeakerInfo;
 use hallway_domain::{Capacity, Colour, RoomId, SpeakerId, TrackId};
-use hallway_store::{AuditLine, Promotion, RoomEdit};
+use hallway_store::{Promotion, RoomEdit};
 
 use crate::{AppError, Context, Organizer};
-
-fn line(who: &Organizer, action: &str, detail: String) -> AuditLine {
-    AuditLine {
-        user: who.account().id,
-        actor: who.account().email.clone(),
-        action: action.to_owned(),
-        detail,
-    }
-}
 
 /// How the audit log words a capacity.
 pub fn seats(c: Option<Capacity>) -> String {
@@ -40,8 +31,7 @@ pub struct Room {
 /// Adds a room; refused (a store conflict) when the name is taken.
 #[tracing::instrument(name = "add_room", skip_all, fields(conference = %who.conference()))]
 pub async fn add_room(ctx: Context<'_>, who: &Organizer, room: &Room) -> Result<RoomId, AppError> {
-    let audit = line(
-        who,
+    let audit = who.audit(
         "added a room",
         format!("{}, {}", room.name, seats(room.capacity)),
     );
@@ -67,8 +57,7 @@ pub async fn update_room(
     id: RoomId,
     room: &Room,
 ) -> Result<Vec<Promotion>, AppError> {
-    let audit = line(
-        who,
+    let audit = who.audit(
         "changed a room",
         format!("{}, {}", room.name, seats(room.capacity)),
     );
@@ -96,7 +85,7 @@ pub async fn delete_room(
     id: RoomId,
     name: &str,
 ) -> Result<(), AppError> {
-    let audit = line(who, "deleted a room", name.to_owned());
+    let audit = who.audit("deleted a room", name.to_owned());
     if ctx
         .store
         .delete_room(who.conference(), id, &audit, ctx.now)
@@ -116,7 +105,7 @@ pub async fn add_track(
     name: &str,
     colour: Colour,
 ) -> Result<TrackId, AppError> {
-    let audit = line(who, "added a track", format!("{name} {}", colour.hex()));
+    let audit = who.audit("added a track", format!("{name} {}", colour.hex()));
     Ok(ctx
         .store
         .add_track(who.conference(), name, colour, &audit, ctx.now)
@@ -132,7 +121,7 @@ pub async fn update_track(
     name: &str,
     colour: Colour,
 ) -> Result<(), AppError> {
-    let audit = line(who, "changed a track", format!("{name} {}", colour.hex()));
+    let audit = who.audit("changed a track", format!("{name} {}", colour.hex()));
     if ctx
         .store
         .update_track(who.conference(), id, name, colour, &audit, ctx.now)
@@ -147,7 +136,7 @@ pub async fn update_track(
 /// Deletes a track; its sessions keep going without one.
 #[tracing::instrument(name = "delete_track", skip_all, fields(conference = %who.conference(), track = %id))]
 pub async fn delete_track(ctx: Context<'_>, who: &Organizer, id: TrackId) -> Result<(), AppError> {
-    let audit = line(who, "deleted a track", id.to_string());
+    let audit = who.audit("deleted a track", id.to_string());
     if ctx
         .store
         .delete_track(who.conference(), id, &audit, ctx.now)
@@ -166,7 +155,7 @@ pub async fn add_speaker(
     who: &Organizer,
     info: &SpeakerInfo,
 ) -> Result<SpeakerId, AppError> {
-    let audit = line(who, "added a speaker", info.name.clone());
+    let audit = who.audit("added a speaker", info.name.clone());
     Ok(ctx
         .store
         .add_speaker(who.conference(), info, &audit, ctx.now)
@@ -181,7 +170,7 @@ pub async fn update_speaker(
     id: SpeakerId,
     info: &SpeakerInfo,
 ) -> Result<(), AppError> {
-    let audit = line(who, "changed a speaker", info.name.clone());
+    let audit = who.audit("changed a speaker", info.name.clone());
     if ctx
         .store
         .update_speaker(who.conference(), id, info, &audit, ctx.now)
@@ -200,7 +189,7 @@ pub async fn delete_speaker(
     who: &Organizer,
     id: SpeakerId,
 ) -> Result<(), AppError> {
-    let audit = line(who, "deleted a speaker", id.to_string());
+    let audit = who.audit("deleted a speaker", id.to_string());
     if ctx
         .store
         .delete_speaker(who.conference(), id, &audit, ctx.now)

@@ -113,11 +113,9 @@ pub async fn set_door_rules(
     who: &Organizer,
     settings: &venue::VenueSettings,
 ) -> Result<(), AppError> {
-    let audit = hallway_store::AuditLine {
-        user: who.account().id,
-        actor: who.account().email.clone(),
-        action: "changed the door rules".into(),
-        detail: format!(
+    let audit = who.audit(
+        "changed the door rules",
+        format!(
             "seats held {} min, doors open {} min before{}",
             settings.reserved_minutes,
             settings.doors_open_minutes,
@@ -127,7 +125,7 @@ pub async fn set_door_rules(
                 ""
             }
         ),
-    };
+    );
     ctx.store
         .set_venue_settings(who.conference(), settings, Some(&audit), ctx.now)
         .await?;
@@ -143,12 +141,10 @@ pub async fn import_machines(
     session: SessionId,
     machines: &[venue::Machine],
 ) -> Result<Option<usize>, AppError> {
-    let audit = hallway_store::AuditLine {
-        user: who.account().id,
-        actor: who.account().email.clone(),
-        action: "imported lab machines".into(),
-        detail: format!("session {session}: {} machines", machines.len()),
-    };
+    let audit = who.audit(
+        "imported lab machines",
+        format!("session {session}: {} machines", machines.len()),
+    );
     Ok(ctx
         .store
         .import_machines(who.conference(), session, machines, Some(&audit), ctx.now)
