@@ -154,12 +154,18 @@ pub async fn delete_contact(
 }
 
 /// Blocks `other`: no exchange between them from now on, and their contact goes.
+/// Refused as not found when there is no such person.
 #[tracing::instrument(name = "block", skip_all, fields(conference = %who.conference(), user = %who.account().id))]
 pub async fn block(ctx: Context<'_>, who: &Attendee, other: UserId) -> Result<(), AppError> {
-    Ok(ctx
+    if ctx
         .store
         .block(who.conference(), who.account().id, other, ctx.now)
-        .await?)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(format!("There is no person {other}.")))
+    }
 }
 
 /// Lifts a block; `false` when there was none.

@@ -576,13 +576,20 @@ impl Store {
         blocker: UserId,
         blocked: UserId,
         now: DateTime<Utc>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         if blocker == blocked {
             return Err(StoreError::Conflict("you cannot block yourself".to_owned()));
         }
         let (c, a, b) = (conference.get(), blocker.get(), blocked.get());
-        on_write!(self, pool => {
+        let found = on_write!(self, pool => {
             let mut tx = pool.begin().await?;
+            let known: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+                .bind(b)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if known.is_none() {
+                return Ok(false);
+            }
             sqlx::query(
                 "INSERT INTO contact_blocks (conference_id, blocker_id, blocked_id, created_at) \
                  SELECT $1, $2, id, $4 FROM users WHERE id = $3 ON CONFLICT DO NOTHING",
@@ -603,8 +610,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+            true
         });
-        Ok(())
+        Ok(found)
     }
 
     /// Lifts a block; `false` when there was none.

@@ -464,3 +464,33 @@ server_test!(
         assert_eq!(card["name"], "N".repeat(80));
     }
 );
+
+server_test!(blocking_nobody_is_not_found, |app| async move {
+    let token = app.signup("blocker@nobody.invalid").await;
+    let (status, problem) = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/conferences/demo/blocks/999999",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("999999"),
+        "{problem}"
+    );
+    let (status, blocks) = app
+        .call(
+            reqwest::Method::GET,
+            "/api/v1/conferences/demo/blocks",
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(blocks, serde_json::json!([]), "nothing was blocked");
+});

@@ -516,7 +516,7 @@ async fn list_blocks(
 /// badge get the same answer as a card with exchange off.
 #[utoipa::path(put, path = "/api/v1/conferences/{slug}/blocks/{id}", tag = "networking",
     params(("slug" = String, Path, description = "The conference's slug"), ("id" = i64, Path, description = "The person's id")),
-    responses((status = 204, description = "Blocked"), (status = 400, description = "`invalid`: yourself", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Blocked"), (status = 400, description = "`invalid`: yourself", body = crate::error::Problem, content_type = "application/problem+json"), (status = 404, description = "There is no such person", body = crate::error::Problem, content_type = "application/problem+json")))]
 
 async fn put_block(
     State(state): State<AppState>,
