@@ -31,6 +31,20 @@ pub(crate) struct SessionUpdate<'a> {
     pub info: &'a SessionInfo,
 }
 
+/// Appends `($1, $2, …)` binding the ids `$ids` (an iterator of `i64`) to the query
+/// builder `$q`: the list of an `IN`.
+macro_rules! push_ids {
+    ($q:expr, $ids:expr) => {{
+        $q.push("(");
+        let mut list = $q.separated(", ");
+        for id in $ids {
+            list.push_bind(id);
+        }
+        $q.push(")");
+    }};
+}
+pub(crate) use push_ids;
+
 /// Hands out `$n` fresh session ids inside `$tx`: PostgreSQL takes them from the column's
 /// sequence (safe beside other instances' inserts); SQLite, whose write transactions run
 /// one at a time, counts on from the highest id stored or reserved for a draft.
@@ -74,12 +88,8 @@ macro_rules! session_ids {
             let mut q = sqlx::QueryBuilder::new(
                 "SELECT id FROM session_id_reservations WHERE conference_id = ",
             );
-            q.push_bind(conference).push(" AND id IN (");
-            let mut ids = q.separated(", ");
-            for id in chunk {
-                ids.push_bind(*id);
-            }
-            q.push(")");
+            q.push_bind(conference).push(" AND id IN ");
+            $crate::bulk::push_ids!(q, chunk.iter().copied());
             let found: Vec<i64> = q.build_query_scalar().fetch_all(&mut *$tx).await?;
             reserved.extend(found);
         }
@@ -92,13 +102,8 @@ macro_rules! session_ids {
         let mut fresh = $crate::bulk::allocate_session_ids!($tx, $backend, fresh_n).into_iter();
         let claimed: Vec<i64> = kept.iter().flatten().copied().collect();
         for chunk in claimed.chunks($crate::bulk::CHUNK) {
-            let mut q =
-                sqlx::QueryBuilder::new("DELETE FROM session_id_reservations WHERE id IN (");
-            let mut ids = q.separated(", ");
-            for id in chunk {
-                ids.push_bind(*id);
-            }
-            q.push(")");
+            let mut q = sqlx::QueryBuilder::new("DELETE FROM session_id_reservations WHERE id IN ");
+            $crate::bulk::push_ids!(q, chunk.iter().copied());
             q.build().execute(&mut *$tx).await?;
         }
         let mut out: Vec<i64> = Vec::with_capacity(kept.len());
@@ -225,12 +230,8 @@ macro_rules! replace_speaker_links {
         let speakers: &[(i64, Vec<i64>)] = $speakers;
         for chunk in speakers.chunks($crate::bulk::CHUNK * 4) {
             let mut q =
-                sqlx::QueryBuilder::new("DELETE FROM session_speakers WHERE session_id IN (");
-            let mut ids = q.separated(", ");
-            for (session, _) in chunk {
-                ids.push_bind(*session);
-            }
-            q.push(")");
+                sqlx::QueryBuilder::new("DELETE FROM session_speakers WHERE session_id IN ");
+            $crate::bulk::push_ids!(q, chunk.iter().map(|(session, _)| *session));
             q.build().execute(&mut *$tx).await?;
         }
         let links: Vec<(i64, i64, i64)> = speakers

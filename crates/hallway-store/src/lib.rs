@@ -26,6 +26,7 @@ mod organize;
 mod reminders;
 mod schedule;
 mod seats;
+mod setup;
 mod url;
 mod venue;
 mod writer;
@@ -47,13 +48,14 @@ pub use maintenance::{
     MaintenanceError, MigrateReport, PointsMismatch, SeatViolation, TableCount, TableInfo,
 };
 pub use networking::{Card, CardSecrets, CardUpdate, Contact, ExchangeOutcome, Target};
-pub use organize::{AuditEntry, AuditLine, Invitation, Member, RoomEdit};
+pub use organize::{AuditEntry, AuditLine, Invitation, Member};
 pub use outbox::StoredEvent;
 pub use people::NewAttendee;
 pub use points::{LeaderRow, LedgerEntry};
 pub use program::{ConferenceDetail, SharedProgram};
 pub use reminders::{MAX_REMINDER_MINUTES, Reminder};
 pub use schedule::{ImportBy, ImportHow, ImportReport, ScheduleVersion};
+pub use setup::RoomEdit;
 pub use url::{Backend, DatabaseUrl, UrlError};
 pub use venue::{
     Announcement, DoorOutcome, DoorScan, LabOutcome, PoolMachine, RoomOccupancy, SessionActivity,
