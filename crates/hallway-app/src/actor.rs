@@ -83,6 +83,40 @@ impl Organizer {
     }
 }
 
+/// A site admin: may create conferences and act as any conference's organizer.
+#[derive(Clone, Debug)]
+pub struct SiteAdmin {
+    account: Account,
+}
+
+impl SiteAdmin {
+    /// Proves that `account` is a site admin.
+    pub fn prove(account: Account) -> Result<Self, AppError> {
+        if account.is_admin {
+            Ok(Self { account })
+        } else {
+            Err(AppError::Denied(
+                "only site admins may create conferences".into(),
+            ))
+        }
+    }
+
+    /// Their account.
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    /// The audit line of something they did.
+    pub fn audit(&self, action: &str, detail: impl Into<String>) -> AuditLine {
+        AuditLine {
+            user: self.account.id,
+            actor: self.account.email.clone(),
+            action: action.to_owned(),
+            detail: detail.into(),
+        }
+    }
+}
+
 /// Someone who staffs the doors of one conference: a volunteer or an organizer (or a site
 /// admin).
 #[derive(Clone, Debug)]

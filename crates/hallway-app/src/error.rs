@@ -21,6 +21,20 @@ pub enum AppError {
         /// What is wrong with it.
         message: String,
     },
+    /// Occurs when the change cannot be made as things stand (the caller may try again or
+    /// change something first); the text says why.
+    #[error("{0}")]
+    Conflict(String),
+    /// Occurs when the credentials are wrong (the same for an unknown address and a wrong
+    /// password).
+    #[error("{0}")]
+    Unauthenticated(&'static str),
+    /// Occurs when too many attempts were made; holds the seconds to wait.
+    #[error("too many attempts; try again in {0} s")]
+    Throttled(u64),
+    /// Occurs when something outside the store fails (hashing a password).
+    #[error("internal: {0}")]
+    Internal(String),
     /// Occurs when the store fails or refuses (see [`StoreError`]).
     #[error(transparent)]
     Store(#[from] StoreError),

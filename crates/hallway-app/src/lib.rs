@@ -8,24 +8,28 @@
 //! the change causes (the outbox) and, for organizer actions, the audit line. Nothing is
 //! published from here: the web layer's dispatcher reads committed events.
 //!
-//! What is here: sign-up, the agenda (reserve, cancel), capacities, imports and releases,
-//! doors and door rules, announcements, labs and their machine pools, cards, contacts and
-//! blocks, card exchanges, ratings and comments, points settings, rooms, tracks, speakers,
-//! invitations and speaker accounts. The workspace's draft editor, team, directory entry
-//! and conference fields are checked in the web crate's workspace service, which hands the
-//! store each change with its audit line (written in the change's transaction).
+//! What is here: accounts (sign-up, log-in and out, passwords, API tokens, reminder
+//! settings, the calendar key, notices read, the operator's `hallway user add`), the agenda
+//! (reserve, cancel), capacities, imports and releases, the draft editor, conferences
+//! (create, change, publish), doors and door rules, announcements, labs and their machine
+//! pools, cards, contacts and blocks, card exchanges, ratings and comments, points settings,
+//! rooms, tracks, speakers, the team and invitations, speaker accounts, the directory entry,
+//! and the server's own upkeep (due reminders, ended labs, old events).
 
 pub mod accounts;
 mod actor;
 pub mod agenda;
+pub mod conferences;
+pub mod draft;
 mod error;
 pub mod networking;
 pub mod organize;
 pub mod schedule;
 pub mod setup;
+pub mod upkeep;
 pub mod venue;
 
-pub use actor::{Attendee, DoorStaff, Organizer};
+pub use actor::{Attendee, DoorStaff, Organizer, SiteAdmin};
 pub use error::AppError;
 
 use chrono::{DateTime, Utc};

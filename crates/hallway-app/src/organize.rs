@@ -1,8 +1,9 @@
-//! Organizer actions that are not about seats: invitations, speakers' accounts, the agenda's
-//! grace period, and the audit line every one of them leaves (in the action's transaction).
+//! Organizer actions that are not about seats: invitations and the team, speakers'
+//! accounts, the agenda's grace period, the directory entry, and the audit line every one of
+//! them leaves (in the action's transaction).
 
 use hallway_domain::account::Role;
-use hallway_domain::{Email, SpeakerId, UserId};
+use hallway_domain::{Email, Slug, SpeakerId, UserId};
 
 use crate::{AppError, Context, Organizer};
 
@@ -106,4 +107,128 @@ pub async fn set_agenda_grace(
         .set_agenda_grace(who.conference(), minutes, &audit, ctx.now)
         .await?;
     Ok(())
+}
+
+/// Takes `role` in the conference away from account `user`; an organizer cannot remove
+/// themselves as organizer (someone must be left to run it).
+#[tracing::instrument(name = "remove_member", skip_all, fields(conference = %who.conference(), member = %user, role = role.as_str()))]
+pub async fn remove_member(
+    ctx: Context<'_>,
+    who: &Organizer,
+    user: UserId,
+    role: Role,
+) -> Result<(), AppError> {
+    if user == who.account().id && role == Role::Organizer {
+        return Err(AppError::Conflict(
+            "you cannot remove yourself as organizer".into(),
+        ));
+    }
+    let audit = who.audit(
+        "removed from the team",
+        format!("account {user} as {}", role.as_str()),
+    );
+    if ctx
+        .store
+        .remove_member(who.conference(), user, role, &audit, ctx.now)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(format!(
+            "Account {user} is not {} here.",
+            role.as_str()
+        )))
+    }
+}
+
+/// Which entry of the conference directory shows this conference.
+#[derive(Clone, Debug)]
+pub enum DirectoryLink {
+    /// None.
+    Unlinked,
+    /// The existing edition with this slug, as typed.
+    Edition(String),
+    /// A new edition (its days are the conference's).
+    New(NewEdition),
+}
+
+/// A new directory edition, as typed.
+#[derive(Clone, Debug)]
+pub struct NewEdition {
+    /// The series' name (a new series is made when there is none of that name).
+    pub series: String,
+    /// The edition's name.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// City.
+    pub city: String,
+    /// ISO country code.
+    pub country: String,
+    /// Website.
+    pub url: Option<String>,
+}
+
+/// Links the conference to a directory edition (an existing one, a new one) or unlinks it,
+/// with the audit line, in one transaction; answers the linked edition's slug.
+#[tracing::instrument(name = "link_directory", skip_all, fields(conference = %who.conference()))]
+pub async fn link_directory(
+    ctx: Context<'_>,
+    who: &Organizer,
+    days: &hallway_domain::ConferenceDays,
+    link: DirectoryLink,
+) -> Result<Option<String>, AppError> {
+    let id = who.conference();
+    match link {
+        DirectoryLink::New(c) => {
+            let edition = hallway_domain::Edition::new(hallway_domain::directory::EditionFields {
+                name: c.name.trim(),
+                series: c.series.trim(),
+                starts_on: Some(days.first()),
+                ends_on: Some(days.last()),
+                city: c.city.trim(),
+                country: c.country.trim(),
+                region: c.region.trim(),
+                url: c.url.as_deref().map(str::trim).filter(|u| !u.is_empty()),
+                attendance: None,
+                tracks: None,
+            })
+            .map_err(|e| AppError::Invalid {
+                field: "create",
+                message: e.to_string(),
+            })?;
+            let audit = who.audit(
+                "added a directory entry",
+                format!("{} ({})", edition.name, edition.series),
+            );
+            ctx.store
+                .add_edition(&edition, id, Some(&audit), ctx.now)
+                .await?;
+            Ok(Some(edition.slug.to_string()))
+        }
+        DirectoryLink::Unlinked => {
+            let audit = who.audit("unlinked the directory entry", "");
+            ctx.store.relink_edition(id, None, &audit, ctx.now).await?;
+            Ok(None)
+        }
+        DirectoryLink::Edition(slug) => {
+            let slug = slug.trim();
+            let parsed = Slug::parse(slug).map_err(|e| AppError::Invalid {
+                field: "edition",
+                message: e.to_string(),
+            })?;
+            let audit = who.audit("linked the directory entry", slug);
+            if !ctx
+                .store
+                .relink_edition(id, Some(&parsed), &audit, ctx.now)
+                .await?
+            {
+                return Err(AppError::Invalid {
+                    field: "edition",
+                    message: format!("the directory has no edition {slug:?}"),
+                });
+            }
+            Ok(Some(slug.to_owned()))
+        }
+    }
 }

@@ -54,6 +54,39 @@ pub struct NewAccount<'a> {
     pub calendar_key: &'a str,
 }
 
+/// A log-in: the session and API token it starts (secrets as their hashes).
+#[derive(Clone, Copy, Debug)]
+pub struct NewLogin<'a> {
+    /// Whose.
+    pub user: UserId,
+    /// The log-in session's token hash.
+    pub login_hash: &'a str,
+    /// When that session expires.
+    pub login_expires: DateTime<Utc>,
+    /// The API token's hash.
+    pub token_hash: &'a str,
+    /// What that token is for ("log-in").
+    pub token_label: &'a str,
+    /// The failed log-ins to forget (the key they were counted under), if any were counted.
+    pub forget_failures: Option<&'a str>,
+}
+
+/// An account the operator adds from the command line, with its role.
+#[derive(Clone, Copy, Debug)]
+pub struct NewUser<'a> {
+    /// Its address.
+    pub email: &'a Email,
+    /// The name shown to others (a claimed or existing account keeps its own).
+    pub name: &'a str,
+    /// The password's Argon2 hash.
+    pub password_hash: &'a str,
+    /// Whether an existing account's password is replaced (a password the operator chose)
+    /// or kept (one the command made up).
+    pub replace_password: bool,
+    /// The role in a conference; `None`: a site admin.
+    pub role: Option<(ConferenceId, Role)>,
+}
+
 #[derive(sqlx::FromRow)]
 struct AccountRow {
     id: i64,
@@ -153,6 +186,107 @@ impl Store {
                 new.email.as_str()
             ))
         })
+    }
+
+    /// Starts a log-in session and an API token for an account whose password was checked,
+    /// and forgets its failed log-ins, in one transaction.
+    pub async fn log_in(&self, new: &NewLogin<'_>, now: DateTime<Utc>) -> Result<()> {
+        on_write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("INSERT INTO auth_sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(new.login_hash)
+                .bind(new.user.get())
+                .bind(now.timestamp())
+                .bind(new.login_expires.timestamp())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(new.user.get())
+                .bind(new.token_hash)
+                .bind(new.token_label)
+                .bind(now.timestamp())
+                .execute(&mut *tx)
+                .await?;
+            if let Some(key) = new.forget_failures {
+                sqlx::query("DELETE FROM login_failures WHERE account_key = $1")
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Adds an account with a role (or as site admin), or gives an existing one the role, in
+    /// one transaction. An account without a password is claimed (name and password); one
+    /// with a password keeps it unless `replace_password`, and then its log-in sessions end.
+    /// Answers the account and whether the given password is now its password.
+    pub async fn add_user(&self, new: &NewUser<'_>, now: DateTime<Utc>) -> Result<(Account, bool)> {
+        let (row, password_set): (AccountRow, bool) = on_write!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let claimed: Option<AccountRow> = sqlx::query_as(
+                "INSERT INTO users (email, name, password_hash, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash \
+                 WHERE users.password_hash IS NULL \
+                 RETURNING id, email, name, is_admin",
+            )
+            .bind(new.email.as_str())
+            .bind(new.name)
+            .bind(new.password_hash)
+            .bind(now.timestamp())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (row, set) = match claimed {
+                Some(row) => (row, true),
+                None => {
+                    let row: AccountRow = sqlx::query_as(
+                        "SELECT id, email, name, is_admin FROM users WHERE email = $1",
+                    )
+                    .bind(new.email.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if new.replace_password {
+                        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                            .bind(new.password_hash)
+                            .bind(row.id)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1")
+                            .bind(row.id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    (row, new.replace_password)
+                }
+            };
+            match new.role {
+                Some((conference, role)) if role != Role::Admin => {
+                    sqlx::query(
+                        "INSERT INTO conference_members (conference_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(conference.get())
+                    .bind(row.id)
+                    .bind(role.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                _ => {
+                    sqlx::query("UPDATE users SET is_admin = 1 WHERE id = $1")
+                        .bind(row.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            tx.commit().await?;
+            (row, set)
+        });
+        self.token_accounts.clear();
+        let mut account = Account::from(row);
+        if new.role.is_none_or(|(_, r)| r == Role::Admin) {
+            account.is_admin = true;
+        }
+        Ok((account, password_set))
     }
 
     /// The account of `email` and its password hash (`None` for an account without one).

@@ -40,7 +40,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use accounts::{Account, NewAccount, TokenInfo};
+pub use accounts::{Account, NewAccount, NewLogin, NewUser, TokenInfo};
 pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome, ReserveRequest};
 pub use feedback::{Feedback, FeedbackOutcome, FeedbackRequest, RatingSummary};
 pub use maintenance::{

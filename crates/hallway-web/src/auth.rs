@@ -404,6 +404,28 @@ impl FromRequestParts<AppState> for PageUser {
     }
 }
 
+impl hallway_app::accounts::Passwords for HashCost {
+    fn hash(
+        &self,
+        password: &str,
+    ) -> impl std::future::Future<Output = Result<String, hallway_app::AppError>> + Send {
+        let password = password.to_owned();
+        async move {
+            HashCost::hash(self, password)
+                .await
+                .map_err(|e| hallway_app::AppError::Internal(e.to_string()))
+        }
+    }
+
+    fn matches(
+        &self,
+        password: &str,
+        hash: &str,
+    ) -> impl std::future::Future<Output = bool> + Send {
+        HashCost::verify(self, password.to_owned(), hash.to_owned())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

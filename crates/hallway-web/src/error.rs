@@ -220,6 +220,9 @@ pub enum PageError {
     /// Occurs when the visitor lacks the role the page needs.
     #[error("{0}")]
     Forbidden(String),
+    /// Occurs when the change cannot be made as things stand; the text says why.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl From<hallway_app::AppError> for ApiError {
@@ -228,6 +231,9 @@ impl From<hallway_app::AppError> for ApiError {
         match e {
             E::Denied(m) => Self::Forbidden(m),
             E::NotFound(m) => Self::NotFound(m),
+            E::Conflict(m) => Self::Conflict(m),
+            E::Unauthenticated(m) => Self::Unauthorized(m),
+            E::Throttled(s) => Self::RateLimited(s),
             E::Invalid { field, message } => Self::Invalid { field, message },
             E::Store(e) => Self::Store(e),
             other => Self::Internal(other.to_string()),
@@ -251,6 +257,7 @@ impl From<ApiError> for PageError {
                 Self::Invalid(format!("{field}: {message}"))
             }
             ApiError::Forbidden(m) => Self::Forbidden(m),
+            ApiError::Conflict(m) => Self::Conflict(m),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -302,6 +309,12 @@ impl IntoResponse for PageError {
                 detail,
             }
             .render_with(StatusCode::FORBIDDEN),
+            Self::Store(StoreError::Conflict(detail)) | Self::Conflict(detail) => ErrorPage {
+                status: 409,
+                heading: "Not possible right now",
+                detail,
+            }
+            .render_with(StatusCode::CONFLICT),
             Self::Internal(cause) => {
                 tracing::error!(%cause, "internal failure on a page");
                 ErrorPage {

@@ -591,14 +591,10 @@ where
 /// Claims the reminders due now (each writes its event to the outbox, which the dispatcher
 /// delivers); answers how many.
 pub async fn deliver_due_reminders(state: &AppState) -> usize {
-    match state
-        .store
-        .claim_due_reminders(state.clock.now(), "live")
-        .await
-    {
+    match hallway_app::upkeep::send_due_reminders(state.context(), "live").await {
         Ok(due) => {
-            metrics::counter!("hallway_reminders_delivered_total").increment(due.len() as u64);
-            due.len()
+            metrics::counter!("hallway_reminders_delivered_total").increment(due as u64);
+            due
         }
         Err(e) => {
             tracing::warn!(error = ?e, "claiming due reminders");
@@ -621,13 +617,13 @@ pub async fn run_reminders(state: AppState, every: Duration) {
                     tracing::info!(reminders = n, "reminders delivered");
                 }
                 // Invariant 6: machines come back when their lab ends, even if nobody looks.
-                match state.store.return_all_ended_labs(state.clock.now()).await {
+                match hallway_app::upkeep::return_ended_labs(state.context()).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(machines = n, "lab machines returned"),
                     Err(e) => tracing::warn!(error = ?e, "returning lab machines"),
                 }
                 // The outbox keeps what a reconnecting stream may ask for, no more.
-                match state.store.prune_events(state.clock.now() - KEEP_EVENTS).await {
+                match hallway_app::upkeep::prune_events(state.context(), KEEP_EVENTS).await {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(events = n, "old events pruned"),
                     Err(e) => tracing::warn!(error = ?e, "pruning events"),

@@ -172,7 +172,6 @@ async fn user_add(db: &Db, who: NewUser<'_>, config: &Config) -> anyhow::Result<
             .context("reading the password from standard input")?;
         (raw.trim_end_matches(['\r', '\n']).to_owned(), false)
     };
-    let password = hallway_domain::Password::parse(&password).context("the password")?;
     let store = connect(db, config).await?;
     let conference_id = match &conference {
         Some(slug) => Some(
@@ -185,51 +184,42 @@ async fn user_add(db: &Db, who: NewUser<'_>, config: &Config) -> anyhow::Result<
         ),
         None => None,
     };
-    let name = match name {
-        Some(n) => hallway_domain::text::required(n, hallway_domain::account::MAX_NAME)
-            .map_err(|e| anyhow::anyhow!("--name: {e}"))?,
-        None => email
-            .as_str()
-            .split('@')
-            .next()
-            .unwrap_or("user")
-            .chars()
-            .take(hallway_domain::account::MAX_NAME)
-            .collect(),
+    let ctx = hallway_app::Context {
+        store: &store,
+        now: Utc::now(),
     };
-    let hash = config
-        .web
-        .hash_cost
-        .hash(password.expose().to_owned())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let now = Utc::now();
-    let mut password_set = true;
-    let account = match store.create_account(&email, &name, &hash, now).await {
-        Ok(a) => a,
-        Err(hallway_store::StoreError::Conflict(_)) => {
-            let (a, _) = store
-                .account_for_login(&email)
-                .await?
-                .context("the account vanished")?;
-            if generated {
-                password_set = false;
-            } else {
-                store.set_password(a.id, &hash, None).await?;
-            }
-            a
+    // One transaction: the account (made, claimed or found), its password, its role.
+    let (_, password_set) = hallway_app::accounts::add_user(
+        ctx,
+        hallway_app::accounts::Operator,
+        &config.web.hash_cost,
+        &hallway_app::accounts::AddUser {
+            email: email.as_str(),
+            name,
+            password: &password,
+            chosen: !generated,
+            role: conference_id.map(|c| (c, role)),
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        hallway_app::AppError::Invalid { field, message } => {
+            anyhow::anyhow!(
+                "{}: {message}",
+                if field == "password" {
+                    "the password"
+                } else {
+                    field
+                }
+            )
         }
-        Err(e) => return Err(e).context("creating the account"),
-    };
-    match conference_id {
-        Some(c) => store.grant_role(c, account.id, role).await?,
-        None => store.set_admin(account.id, true).await?,
-    }
+        e => anyhow::Error::new(e).context("adding the account"),
+    })?;
     let mut out = std::io::stdout().lock();
     let place = conference.map(|c| format!(" of {c}")).unwrap_or_default();
     writeln!(out, "{} is {}{place}", email.as_str(), role.as_str()).context("writing to stdout")?;
     if generated && password_set {
-        writeln!(out, "password: {}", password.expose()).context("writing to stdout")?;
+        writeln!(out, "password: {password}").context("writing to stdout")?;
     } else if !password_set {
         writeln!(out, "the account existed; its password is unchanged")
             .context("writing to stdout")?;

@@ -5,9 +5,11 @@
 
 mod conference;
 mod json;
+mod path;
 
 pub use conference::{
     Loaded, OrganizedApi, detail, ensure_visible, is_organizer, load, organized,
     organizer_conference, parse_id, published_id,
 };
 pub use json::{ApiJson, parse_json};
+pub use path::{ApiPath, PagePath};

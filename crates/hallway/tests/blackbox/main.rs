@@ -14,6 +14,7 @@ mod instances;
 mod live;
 mod maintenance;
 mod networking;
+mod refusals;
 mod schedule;
 mod server;
 mod venue;

@@ -1,17 +1,14 @@
 //! The JSON API of this feature (documented in the OpenAPI document).
 
-use super::{
-    LoginBody, PasswordBody, SignupBody, do_change_password, do_login, do_signup, end, invalid,
-    issue,
-};
+use super::{LoginBody, PasswordBody, SignupBody, do_change_password, do_login, do_signup, end};
 use crate::AppState;
 use crate::auth::{
     ApiUser, ClientIp, Credential, clear_session_cookie, digest, new_token, session_cookie,
 };
 use crate::error::ApiError;
-use crate::request::ApiJson;
+use crate::request::{ApiJson, ApiPath};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use hallway_store::Account;
@@ -107,8 +104,7 @@ async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let account = do_login(&state, &body, ip).await?;
-    let (session, token) = issue(&state, &account, "log-in").await?;
+    let (account, session, token) = do_login(&state, &body, ip).await?;
     Ok((
         [(header::SET_COOKIE, session_cookie(&session, &headers))],
         Json(TokenDto {
@@ -197,13 +193,14 @@ async fn create_token(
     user: ApiUser,
     ApiJson(body): ApiJson<NewTokenBody>,
 ) -> Result<(StatusCode, Json<TokenDto>), ApiError> {
-    let label =
-        hallway_domain::text::required(&body.label, 100).map_err(|e| invalid("label", e))?;
     let token = new_token();
-    state
-        .store
-        .create_api_token(user.account.id, &digest(&token), &label, state.clock.now())
-        .await?;
+    hallway_app::accounts::create_token(
+        state.context(),
+        &user.account,
+        &body.label,
+        &digest(&token),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(TokenDto {
@@ -221,15 +218,8 @@ async fn create_token(
 async fn revoke_token(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    if state
-        .store
-        .revoke_api_token(user.account.id, Some(id), None, state.clock.now())
-        .await?
-    {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::NotFound(format!("You have no live token {id}.")))
-    }
+    hallway_app::accounts::revoke_token(state.context(), &user.account, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

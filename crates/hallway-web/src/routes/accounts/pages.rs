@@ -1,17 +1,16 @@
 //! The pages and forms of this feature.
 
-use super::{
-    LoginBody, PasswordBody, SignupBody, do_change_password, do_login, do_signup, end, issue,
-};
+use super::{LoginBody, PasswordBody, SignupBody, do_change_password, do_login, do_signup, end};
 use crate::AppState;
 use crate::auth::{
     ClientIp, Credential, MaybeUser, PageUser, clear_session_cookie, digest, new_token,
     session_cookie,
 };
 use crate::error::{ApiError, PageError};
+use crate::request::PagePath;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hallway_store::Account;
@@ -140,12 +139,8 @@ async fn login_form(
         email: f.email.clone(),
         password: f.password,
     };
-    let result = match do_login(&state, &body, ip).await {
-        Ok(account) => issue(&state, &account, "log-in").await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok((session, _)) => logged_in(&session, &headers, &next),
+    match do_login(&state, &body, ip).await {
+        Ok((_, session, _)) => logged_in(&session, &headers, &next),
         Err(e @ (ApiError::Unauthorized(_) | ApiError::RateLimited(_))) => {
             let status = if matches!(e, ApiError::RateLimited(_)) {
                 StatusCode::TOO_MANY_REQUESTS
@@ -302,13 +297,15 @@ async fn token_form(
     user: PageUser,
     Form(f): Form<TokenForm>,
 ) -> Result<AccountPage, PageError> {
-    let label =
-        hallway_domain::text::required(&f.label, 100).unwrap_or_else(|_| "unnamed".to_owned());
+    let label = if f.label.trim().is_empty() {
+        "unnamed"
+    } else {
+        &f.label
+    };
     let token = new_token();
-    state
-        .store
-        .create_api_token(user.account.id, &digest(&token), &label, state.clock.now())
-        .await?;
+    let (_, label) =
+        hallway_app::accounts::create_token(state.context(), &user.account, label, &digest(&token))
+            .await?;
     // The secret is shown once, on this response, and never stored.
     account_view(
         &state,
@@ -323,11 +320,13 @@ async fn token_form(
 async fn revoke_form(
     State(state): State<AppState>,
     user: PageUser,
-    Path(id): Path<i64>,
+    PagePath(id): PagePath<i64>,
 ) -> Result<Redirect, PageError> {
-    state
-        .store
-        .revoke_api_token(user.account.id, Some(id), None, state.clock.now())
-        .await?;
-    Ok(Redirect::to("/account?done=revoked"))
+    // A token revoked already (a second click) is no error here.
+    match hallway_app::accounts::revoke_token(state.context(), &user.account, id).await {
+        Ok(()) | Err(hallway_app::AppError::NotFound(_)) => {
+            Ok(Redirect::to("/account?done=revoked"))
+        }
+        Err(e) => Err(e.into()),
+    }
 }

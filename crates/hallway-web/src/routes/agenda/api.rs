@@ -381,18 +381,7 @@ async fn put_reminders(
     user: ApiUser,
     ApiJson(body): ApiJson<RemindersDto>,
 ) -> Result<Json<RemindersDto>, ApiError> {
-    if body
-        .minutes
-        .is_some_and(|m| i64::from(m) > hallway_store::MAX_REMINDER_MINUTES)
-    {
-        return Err(ApiError::Invalid {
-            field: "minutes",
-            message: "at most 1440 (a day)".to_owned(),
-        });
-    }
-    state
-        .store
-        .set_reminder_minutes(user.account.id, body.minutes)
+    hallway_app::accounts::set_reminder_minutes(state.context(), &user.account, body.minutes)
         .await?;
     Ok(Json(body))
 }

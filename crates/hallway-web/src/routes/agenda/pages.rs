@@ -70,10 +70,7 @@ async fn agenda_page(
     let c = loaded.detail.conference.id;
     let agenda = state.store.agenda(c, user.account.id).await?;
     let notes = state.store.notifications(c, user.account.id, 20).await?;
-    state
-        .store
-        .mark_notifications_read(c, user.account.id, state.clock.now())
-        .await?;
+    hallway_app::accounts::mark_notices_read(state.context(), &user.account, c).await?;
     let ix = loaded.index();
     let now = state.clock.now();
     let tz = loaded.detail.conference.info.time_zone;
@@ -333,10 +330,7 @@ async fn reminders_form(
                 })?,
         ),
     };
-    state
-        .store
-        .set_reminder_minutes(user.account.id, minutes)
-        .await?;
+    hallway_app::accounts::set_reminder_minutes(state.context(), &user.account, minutes).await?;
     Ok(Redirect::to(&format!("/c/{slug}/agenda")))
 }
 
@@ -345,9 +339,11 @@ async fn calendar_key_form(
     user: PageUser,
     Path(slug): Path<String>,
 ) -> Result<Redirect, PageError> {
-    state
-        .store
-        .regenerate_calendar_key(user.account.id, &crate::auth::new_token())
-        .await?;
+    hallway_app::accounts::renew_calendar_key(
+        state.context(),
+        &user.account,
+        &crate::auth::new_token(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/c/{slug}/agenda")))
 }

@@ -12,7 +12,7 @@ use super::service::{
 use crate::AppState;
 use crate::auth::ApiUser;
 use crate::error::ApiError;
-use crate::request::ApiJson;
+use crate::request::{ApiJson, ApiPath};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -131,7 +131,7 @@ async fn add_room(
 async fn update_room(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
     ApiJson(body): ApiJson<RoomBody>,
 ) -> Result<Json<RoomDto>, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
@@ -155,7 +155,7 @@ async fn update_room(
 async fn delete_room(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
     room_delete(&state, &user.account, &detail, id).await?;
@@ -205,7 +205,7 @@ async fn add_track(
 async fn update_track(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
     ApiJson(body): ApiJson<TrackBody>,
 ) -> Result<Json<TrackDto>, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
@@ -225,7 +225,7 @@ async fn update_track(
 async fn delete_track(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
     track_delete(&state, &user.account, &detail, id).await?;
@@ -270,7 +270,7 @@ async fn add_speaker(
 async fn update_speaker(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
     ApiJson(body): ApiJson<SpeakerBody>,
 ) -> Result<Json<SpeakerDto>, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
@@ -290,7 +290,7 @@ async fn update_speaker(
 async fn delete_speaker(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
     speaker_delete(&state, &user.account, &detail, id).await?;
@@ -376,7 +376,7 @@ async fn add_session(
 async fn update_session(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
     ApiJson(body): ApiJson<SessionBody>,
 ) -> Result<Json<SavedSession>, EditRefusal> {
     let detail = organized(&state, &user.account, &slug).await?;
@@ -400,7 +400,7 @@ async fn update_session(
 async fn delete_session(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((slug, id)): Path<(String, i64)>,
+    ApiPath((slug, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
     remove_session(&state, &user.account, &detail, id).await?;
@@ -496,7 +496,7 @@ async fn members(
 async fn remove_member(
     State(state): State<AppState>,
     user: ApiUser,
-    Path((slug, member, role)): Path<(String, i64, String)>,
+    ApiPath((slug, member, role)): ApiPath<(String, i64, String)>,
 ) -> Result<StatusCode, ApiError> {
     let detail = organized(&state, &user.account, &slug).await?;
     drop_member(&state, &user.account, &detail, member, &role).await?;

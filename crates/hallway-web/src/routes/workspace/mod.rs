@@ -11,7 +11,7 @@ mod service;
 use crate::AppState;
 use crate::error::ApiError;
 use hallway_domain::Capacity;
-use hallway_store::{Account, AuditLine, ConferenceDetail, StoreError};
+use hallway_store::{Account, ConferenceDetail, StoreError};
 use utoipa_axum::router::OpenApiRouter;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -26,21 +26,6 @@ pub(in crate::routes::workspace) async fn organized(
     slug: &str,
 ) -> Result<ConferenceDetail, ApiError> {
     Ok(crate::request::organized(state, account, slug).await?.0)
-}
-
-/// The audit line of an organizer action by `account`, for the store to write in the
-/// action's transaction.
-pub(in crate::routes) fn audit_line(
-    account: &Account,
-    action: &str,
-    what: impl Into<String>,
-) -> AuditLine {
-    AuditLine {
-        user: account.id,
-        actor: account.email.clone(),
-        action: action.to_owned(),
-        detail: what.into(),
-    }
 }
 
 pub(in crate::routes::workspace) fn invalid(
@@ -66,16 +51,4 @@ pub(in crate::routes::workspace) fn capacity(
 ) -> Result<Option<Capacity>, ApiError> {
     raw.map(|c| Capacity::new(c).map_err(|e| invalid(field, e)))
         .transpose()
-}
-
-pub(in crate::routes::workspace) fn http_url(
-    raw: &str,
-    field: &'static str,
-) -> Result<String, ApiError> {
-    let raw = raw.trim();
-    if raw.is_empty() || raw.starts_with("https://") || raw.starts_with("http://") {
-        Ok(raw.to_owned())
-    } else {
-        Err(invalid(field, format!("{raw:?} is not an http(s) address")))
-    }
 }

@@ -6,6 +6,7 @@ use super::{Flash, WsHeader, back, header, organized};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{ApiError, PageError};
+use crate::request::PagePath;
 use crate::view::urlencode;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -295,7 +296,7 @@ pub(super) async fn new_session_page(
 pub(super) async fn edit_session_page(
     State(state): State<AppState>,
     user: PageUser,
-    Path((slug, id)): Path<(String, i64)>,
+    PagePath((slug, id)): PagePath<(String, i64)>,
     Query(flash): Query<Flash>,
 ) -> Result<SessionPage, PageError> {
     let d = organized(&state, &user, &slug).await?;
@@ -479,7 +480,7 @@ pub(super) async fn create_session_form(
 pub(super) async fn update_session_form(
     State(state): State<AppState>,
     user: PageUser,
-    Path((slug, id)): Path<(String, i64)>,
+    PagePath((slug, id)): PagePath<(String, i64)>,
     body: Bytes,
 ) -> Result<Response, PageError> {
     save_session_form(&state, &user, &slug, Some(id), &body).await
@@ -488,7 +489,7 @@ pub(super) async fn update_session_form(
 pub(super) async fn cancel_session_form(
     State(state): State<AppState>,
     user: PageUser,
-    Path((slug, id)): Path<(String, i64)>,
+    PagePath((slug, id)): PagePath<(String, i64)>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let result = workspace::remove_session(&state, &user.account, &d, id).await;

@@ -7,6 +7,7 @@ use super::{Flash, WsHeader, back, header, organized, zones};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{ApiError, PageError};
+use crate::request::PagePath;
 use crate::view::urlencode;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -387,7 +388,7 @@ pub(super) async fn room_add(
 pub(super) async fn room_edit(
     State(state): State<AppState>,
     user: PageUser,
-    Path((slug, id)): Path<(String, i64)>,
+    PagePath((slug, id)): PagePath<(String, i64)>,
     Form(f): Form<RoomForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
@@ -444,7 +445,7 @@ pub(super) async fn track_add(
 pub(super) async fn track_edit(
     State(state): State<AppState>,
     user: PageUser,
-    Path((slug, id)): Path<(String, i64)>,
+    PagePath((slug, id)): PagePath<(String, i64)>,
     Form(f): Form<TrackForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
@@ -513,7 +514,7 @@ pub(super) struct SpeakerPage {
 pub(super) async fn speaker_page(
     State(state): State<AppState>,
     user: PageUser,
-    Path((slug, id)): Path<(String, i64)>,
+    PagePath((slug, id)): PagePath<(String, i64)>,
     Query(flash): Query<Flash>,
 ) -> Result<SpeakerPage, PageError> {
     let d = organized(&state, &user, &slug).await?;
@@ -560,7 +561,7 @@ pub(super) async fn speaker_add(
 pub(super) async fn speaker_edit(
     State(state): State<AppState>,
     user: PageUser,
-    Path((slug, id)): Path<(String, i64)>,
+    PagePath((slug, id)): PagePath<(String, i64)>,
     Form(f): Form<SpeakerForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;

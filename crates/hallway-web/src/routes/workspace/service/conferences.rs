@@ -1,11 +1,10 @@
 //! Creating a conference and changing its settings.
 
-use super::super::{audit_line, conflict, http_url, invalid};
+use super::super::conflict;
 use crate::AppState;
 use crate::error::ApiError;
-use chrono::{NaiveDate, NaiveTime};
-use hallway_domain::program::ConferenceInfo;
-use hallway_domain::{ConferenceDays, Slug, TimeZone};
+use chrono::NaiveDate;
+use hallway_app::{AppError, Organizer, SiteAdmin, conferences};
 use hallway_store::{Account, ConferenceDetail};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -86,21 +85,6 @@ impl From<&ConferenceDetail> for ConferenceDto {
     }
 }
 
-/// Checks the parts of a conference's details.
-pub(in crate::routes::workspace) fn conference_info(
-    slug: Slug,
-    name: &str,
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-    day_change: NaiveTime,
-    time_zone: &str,
-) -> Result<ConferenceInfo, ApiError> {
-    let zone = TimeZone::parse(time_zone.trim()).map_err(|e| invalid("time_zone", e))?;
-    let days =
-        ConferenceDays::new(starts_on, ends_on, day_change).map_err(|e| invalid("ends_on", e))?;
-    ConferenceInfo::new(slug, name.trim(), zone, days).map_err(|e| invalid("name", e))
-}
-
 /// Creates a conference (site admins). It starts unpublished and empty; the creator becomes
 /// its organizer.
 pub(in crate::routes::workspace) async fn create(
@@ -108,36 +92,25 @@ pub(in crate::routes::workspace) async fn create(
     account: &Account,
     body: &NewConference,
 ) -> Result<ConferenceDetail, ApiError> {
-    if !account.is_admin {
-        return Err(ApiError::Forbidden(
-            "only site admins may create conferences".to_owned(),
-        ));
-    }
-    let slug = Slug::parse(body.slug.trim()).map_err(|e| invalid("slug", e))?;
-    let mut info = conference_info(
-        slug.clone(),
-        &body.name,
-        body.starts_on,
-        body.ends_on,
-        NaiveTime::MIN,
-        &body.time_zone,
-    )?;
-    info.venue = body.venue.trim().to_owned();
-    info.city = body.city.trim().to_owned();
-    info.description = body.description.trim().to_owned();
+    let who = SiteAdmin::prove(account.clone())?;
+    let new = conferences::NewConference {
+        slug: body.slug.clone(),
+        name: body.name.clone(),
+        starts_on: body.starts_on,
+        ends_on: body.ends_on,
+        time_zone: body.time_zone.clone(),
+        venue: body.venue.clone(),
+        city: body.city.clone(),
+        description: body.description.clone(),
+    };
     // One transaction: the conference (unpublished), its creator as organizer, the audit
     // line.
-    let audit = audit_line(account, "created the conference", info.name.clone());
-    state
-        .store
-        .create_conference(&info, &audit, state.clock.now())
+    conferences::create(state.context(), &who, &new)
         .await
-        .map_err(conflict)?;
-    state
-        .store
-        .conference(&slug)
-        .await?
-        .ok_or_else(|| ApiError::Internal("the new conference is gone".into()))
+        .map_err(|e| match e {
+            AppError::Store(e) => conflict(e),
+            e => e.into(),
+        })
 }
 
 /// Changes to a conference; absent fields stay.
@@ -173,67 +146,20 @@ pub(in crate::routes::workspace) async fn patch_conference(
     detail: &ConferenceDetail,
     p: ConferencePatch,
 ) -> Result<ConferenceDetail, ApiError> {
-    let old = &detail.conference.info;
-    let day_change = match p.day_change.as_deref().map(str::trim) {
-        None => old.days.day_change(),
-        Some(t) => NaiveTime::parse_from_str(t, "%H:%M")
-            .map_err(|_| invalid("day_change", format!("{t:?} is not HH:MM")))?,
+    let who = Organizer::prove(&state.store, account.clone(), detail.conference.id).await?;
+    let change = conferences::ConferenceChange {
+        name: p.name,
+        starts_on: p.starts_on,
+        ends_on: p.ends_on,
+        day_change: p.day_change,
+        time_zone: p.time_zone,
+        venue: p.venue,
+        city: p.city,
+        description: p.description,
+        url: p.url,
+        logo_url: p.logo_url,
+        published: p.published,
     };
-    let mut info = conference_info(
-        old.slug.clone(),
-        p.name.as_deref().unwrap_or(&old.name),
-        p.starts_on.unwrap_or(old.days.first()),
-        p.ends_on.unwrap_or(old.days.last()),
-        day_change,
-        p.time_zone.as_deref().unwrap_or(old.time_zone.name()),
-    )?;
-    info.venue = p
-        .venue
-        .map_or_else(|| old.venue.clone(), |v| v.trim().to_owned());
-    info.city = p
-        .city
-        .map_or_else(|| old.city.clone(), |v| v.trim().to_owned());
-    info.description = p
-        .description
-        .map_or_else(|| old.description.clone(), |v| v.trim().to_owned());
-    info.url = match p.url {
-        Some(u) => http_url(&u, "url")?,
-        None => old.url.clone(),
-    };
-    let logo = match p.logo_url {
-        Some(u) => http_url(&u, "logo_url")?,
-        None => detail.logo_url.clone(),
-    };
-    let id = detail.conference.id;
-    let published = p.published.filter(|p| *p != detail.published);
-    let mut audit = Vec::new();
-    if let Some(published) = published {
-        let action = if published {
-            "published the conference"
-        } else {
-            "unpublished the conference"
-        };
-        audit.push(audit_line(account, action, ""));
-    }
-    audit.push(audit_line(
-        account,
-        "changed the conference",
-        format!(
-            "{} · {} to {} · {}",
-            info.name,
-            info.days.first(),
-            info.days.last(),
-            info.time_zone.name()
-        ),
-    ));
     // One transaction: the fields, the publication and the audit lines.
-    state
-        .store
-        .update_conference(id, &info, &logo, published, &audit, state.clock.now())
-        .await?;
-    state
-        .store
-        .conference(&old.slug)
-        .await?
-        .ok_or_else(|| ApiError::Internal("the conference is gone".into()))
+    Ok(conferences::update(state.context(), &who, detail, change).await?)
 }

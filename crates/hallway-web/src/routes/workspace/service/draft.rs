@@ -1,33 +1,28 @@
 //! The draft: sessions edited apart from the published program, and its release as the
 //! next schedule version.
 
-use super::super::{audit_line, capacity, conflict, invalid};
+use super::super::conflict;
 use crate::AppState;
 use crate::error::{ApiError, problem_with};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use hallway_app::Organizer;
+use hallway_app::draft::{self, DraftRefusal};
 use hallway_domain::changes::StoredProgram;
-use hallway_domain::editor::{self, Candidate, Draft, DraftSession, EditProblem};
-use hallway_domain::{Capacity, Guid, RoomId, SessionKind, SpeakerId, TimeSpan, TrackId};
-use hallway_store::{Account, ConferenceDetail, StoreError};
+use hallway_domain::editor::{Draft, DraftSession, EditProblem};
+use hallway_domain::{Capacity, RoomId, SpeakerId, TrackId};
+use hallway_store::{Account, ConferenceDetail};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
-
-/// Saves of the draft that lost to another editor's are redone this many times.
-pub(in crate::routes::workspace) const DRAFT_ATTEMPTS: u32 = 30;
 
 /// The draft to edit: the stored one, else the released program.
 pub(in crate::routes::workspace) async fn working_draft(
     state: &AppState,
     detail: &ConferenceDetail,
 ) -> Result<(Draft, i64), ApiError> {
-    if let Some(found) = state.store.draft(detail.conference.id).await? {
-        return Ok(found);
-    }
-    let program = released(state, detail).await?;
-    Ok((Draft::of(&program), 0))
+    Ok(draft::working(state.context(), detail).await?)
 }
 
 /// The released program of `detail`.
@@ -35,11 +30,15 @@ pub(in crate::routes::workspace) async fn released(
     state: &AppState,
     detail: &ConferenceDetail,
 ) -> Result<StoredProgram, ApiError> {
-    state
-        .store
-        .stored_program(&detail.conference.info.slug)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("the conference is gone".into()))
+    Ok(draft::released(state.context(), detail).await?)
+}
+
+async fn organizer(
+    state: &AppState,
+    account: &Account,
+    detail: &ConferenceDetail,
+) -> Result<Organizer, ApiError> {
+    Ok(Organizer::prove(&state.store, account.clone(), detail.conference.id).await?)
 }
 
 /// A session in the draft, as the API shows it.
@@ -190,9 +189,13 @@ impl From<ApiError> for EditRefusal {
     }
 }
 
-impl From<StoreError> for EditRefusal {
-    fn from(e: StoreError) -> Self {
-        Self::Api(ApiError::Store(e))
+impl From<DraftRefusal> for EditRefusal {
+    fn from(e: DraftRefusal) -> Self {
+        match e {
+            DraftRefusal::Problems(p, message) => Self::Problems(p, message),
+            DraftRefusal::Unconfirmed(warnings) => Self::Unconfirmed(warnings),
+            DraftRefusal::App(e) => Self::Api(e.into()),
+        }
     }
 }
 
@@ -239,20 +242,9 @@ impl IntoResponse for EditRefusal {
     }
 }
 
-pub(in crate::routes::workspace) fn speaker_names(
-    program: &StoredProgram,
-) -> impl Fn(SpeakerId) -> String + '_ {
-    move |id| {
-        program
-            .speaker(id)
-            .map_or_else(|| format!("speaker {id}"), |p| p.info.name.clone())
-    }
-}
-
-/// Applies `body` to a new session (`id: None`) or the draft session `id`, checks the
-/// editor's rules and saves the draft. Answers the session and the warnings; with
-/// `warn_first`, warnings stop the save ([`EditRefusal::Unconfirmed`]) so the organizer sees
-/// them before saving (the pages do that; the API saves and reports them).
+/// Applies `body` to a new session (`id: None`) or the draft session `id` and saves the
+/// draft (see [`draft::save_session`]); with `warn_first`, warnings stop the save so the
+/// organizer sees them first (the pages do that; the API saves and reports them).
 pub(in crate::routes::workspace) async fn save_session(
     state: &AppState,
     account: &Account,
@@ -261,214 +253,23 @@ pub(in crate::routes::workspace) async fn save_session(
     body: &SessionBody,
     warn_first: bool,
 ) -> Result<(DraftSession, Vec<String>), EditRefusal> {
-    let program = released(state, detail).await?;
-    for _ in 0..DRAFT_ATTEMPTS {
-        let (mut draft, revision) = working_draft(state, detail).await?;
-        let base = match id {
-            Some(id) => Some(draft.session(id).cloned().ok_or_else(|| {
-                ApiError::NotFound(format!("There is no session {id} in the draft."))
-            })?),
-            None => None,
-        };
-        let title = match (&body.title, &base) {
-            (Some(t), _) => {
-                hallway_domain::text::required(t, 300).map_err(|e| invalid("title", e))?
-            }
-            (None, Some(b)) => b.title.clone(),
-            (None, None) => return Err(invalid("title", "a session needs a title").into()),
-        };
-        let kind = match (&body.kind, &base) {
-            (Some(k), _) => SessionKind::parse(k.trim()).map_err(|e| invalid("kind", e))?,
-            (None, Some(b)) => b.kind,
-            (None, None) => SessionKind::Talk,
-        };
-        let start = body
-            .starts_at
-            .or(base.as_ref().map(|b| b.span.start()))
-            .ok_or_else(|| invalid("starts_at", "a session needs a start"))?;
-        let end = body
-            .ends_at
-            .or(base.as_ref().map(|b| b.span.end()))
-            .ok_or_else(|| invalid("ends_at", "a session needs an end"))?;
-        let span = TimeSpan::new(start, end).map_err(|e| invalid("ends_at", e))?;
-        let room = match (body.room_id, &base) {
-            (Some(r), _) => RoomId::new(r),
-            (None, Some(b)) => b.room,
-            (None, None) => return Err(invalid("room_id", "a session needs a room").into()),
-        };
-        let Some(room_row) = program.rooms.iter().find(|r| r.id == room) else {
-            return Err(invalid("room_id", format!("there is no room {room}")).into());
-        };
-        let track = match (&body.track_id, &base) {
-            (Some(t), _) => t.map(TrackId::new),
-            (None, Some(b)) => b.track,
-            (None, None) => None,
-        };
-        if let Some(t) = track
-            && program.track(t).is_none()
-        {
-            return Err(invalid("track_id", format!("there is no track {t}")).into());
-        }
-        let speakers: Vec<SpeakerId> = match (&body.speaker_ids, &base) {
-            (Some(list), _) => list.iter().map(|p| SpeakerId::new(*p)).collect(),
-            (None, Some(b)) => b.speakers.clone(),
-            (None, None) => Vec::new(),
-        };
-        if let Some(p) = speakers.iter().find(|p| program.speaker(**p).is_none()) {
-            return Err(invalid("speaker_ids", format!("there is no speaker {p}")).into());
-        }
-        let own_capacity = match (&body.capacity, &base) {
-            (Some(c), _) => capacity(*c, "capacity")?,
-            (None, Some(b)) => b.capacity,
-            (None, None) => None,
-        };
-        let reserved = id
-            .and_then(|id| program.sessions.iter().find(|s| s.id.get() == id))
-            .map_or(0, |s| s.seats.reserved());
-        let effective = if kind.is_reservable() {
-            own_capacity.or(room_row.capacity)
-        } else {
-            None
-        };
-        let problems = editor::check(
-            &draft,
-            &detail.conference.info,
-            &Candidate {
-                id,
-                room,
-                span,
-                speakers: &speakers,
-                capacity: effective,
-                reserved,
-            },
-        );
-        let names = speaker_names(&program);
-        if problems.iter().any(EditProblem::blocks) {
-            let message = problems
-                .iter()
-                .filter(|p| p.blocks())
-                .map(|p| p.describe(&names))
-                .collect::<Vec<_>>()
-                .join(" ");
-            return Err(EditRefusal::Problems(problems, message));
-        }
-        let warnings: Vec<String> = problems.iter().map(|p| p.describe(&names)).collect();
-        if warn_first && !warnings.is_empty() {
-            return Err(EditRefusal::Unconfirmed(warnings));
-        }
-        // A new session gets its public id now, so the release keeps it.
-        let session_id = match id {
-            Some(id) => id,
-            None => loop {
-                let fresh = state
-                    .store
-                    .reserve_session_id(detail.conference.id)
-                    .await?
-                    .get();
-                // A draft saved before ids were reserved counted its own; skip those.
-                if draft.session(fresh).is_none() {
-                    break fresh;
-                }
-            },
-        };
-        let session = DraftSession {
-            id: session_id,
-            guid: base.as_ref().map_or_else(
-                || {
-                    Guid::derived(&format!(
-                        "{}/draft/{}/{}",
-                        detail.conference.info.slug,
-                        session_id,
-                        state.clock.now().timestamp_nanos_opt().unwrap_or(0)
-                    ))
-                },
-                |b| b.guid,
-            ),
-            title,
-            kind,
-            label: match (&body.label, &base) {
-                (Some(l), _) => {
-                    hallway_domain::text::optional(l, 60).map_err(|e| invalid("label", e))?
-                }
-                (None, Some(b)) => b.label.clone(),
-                (None, None) => String::new(),
-            },
-            span,
-            room,
-            track,
-            speakers,
-            capacity: own_capacity,
-            abstract_text: body.abstract_text.as_ref().map_or_else(
-                || {
-                    base.as_ref()
-                        .map(|b| b.abstract_text.clone())
-                        .unwrap_or_default()
-                },
-                |a| a.trim().to_owned(),
-            ),
-            subtitle: base
-                .as_ref()
-                .map(|b| b.subtitle.clone())
-                .unwrap_or_default(),
-            description: base
-                .as_ref()
-                .map(|b| b.description.clone())
-                .unwrap_or_default(),
-            language: base
-                .as_ref()
-                .map(|b| b.language.clone())
-                .unwrap_or_default(),
-            url: base.as_ref().map(|b| b.url.clone()).unwrap_or_default(),
-            links: base.as_ref().map(|b| b.links.clone()).unwrap_or_default(),
-        };
-        match id {
-            Some(id) => {
-                if let Some(slot) = draft.sessions.iter_mut().find(|s| s.id == id) {
-                    *slot = session.clone();
-                }
-            }
-            None => {
-                draft.sessions.push(session.clone());
-            }
-        }
-        let action = if id.is_some() {
-            "changed a session in the draft"
-        } else {
-            "added a session to the draft"
-        };
-        let tz = detail.conference.info.time_zone.tz();
-        let audit = audit_line(
-            account,
-            action,
-            format!(
-                "{} · {} · {}",
-                session.title,
-                session
-                    .span
-                    .start()
-                    .with_timezone(&tz)
-                    .format("%a %-d %b %H:%M"),
-                room_row.name
-            ),
-        );
-        if state
-            .store
-            .save_draft(
-                detail.conference.id,
-                &draft,
-                revision,
-                Some(&audit),
-                state.clock.now(),
-            )
-            .await?
-        {
-            return Ok((session, warnings));
-        }
-    }
-    Err(ApiError::Conflict(
-        "the draft is being changed by someone else right now; try again".into(),
-    )
-    .into())
+    let who = organizer(state, account, detail).await?;
+    let edit = draft::SessionEdit {
+        title: body.title.clone(),
+        starts_at: body.starts_at,
+        ends_at: body.ends_at,
+        room: body.room_id.map(RoomId::new),
+        kind: body.kind.clone(),
+        label: body.label.clone(),
+        capacity: body.capacity,
+        track: body.track_id.map(|t| t.map(TrackId::new)),
+        speakers: body
+            .speaker_ids
+            .as_ref()
+            .map(|l| l.iter().copied().map(SpeakerId::new).collect()),
+        abstract_text: body.abstract_text.clone(),
+    };
+    Ok(draft::save_session(state.context(), &who, detail, id, &edit, warn_first).await?)
 }
 
 /// Takes a session out of the draft; the release cancels it and tells its attendees.
@@ -478,32 +279,8 @@ pub(in crate::routes::workspace) async fn remove_session(
     detail: &ConferenceDetail,
     id: i64,
 ) -> Result<(), ApiError> {
-    for _ in 0..DRAFT_ATTEMPTS {
-        let (mut draft, revision) = working_draft(state, detail).await?;
-        let Some(pos) = draft.sessions.iter().position(|s| s.id == id) else {
-            return Err(ApiError::NotFound(format!(
-                "There is no session {id} in the draft."
-            )));
-        };
-        let gone = draft.sessions.remove(pos);
-        let audit = audit_line(account, "cancelled a session in the draft", gone.title);
-        if state
-            .store
-            .save_draft(
-                detail.conference.id,
-                &draft,
-                revision,
-                Some(&audit),
-                state.clock.now(),
-            )
-            .await?
-        {
-            return Ok(());
-        }
-    }
-    Err(ApiError::Conflict(
-        "the draft is being changed by someone else right now; try again".into(),
-    ))
+    let who = organizer(state, account, detail).await?;
+    Ok(draft::remove_session(state.context(), &who, detail, id).await?)
 }
 
 /// What a release did.
@@ -536,8 +313,7 @@ pub(in crate::routes::workspace) async fn do_release(
     let next = draft
         .to_program(&program, detail.conference.info.clone())
         .map_err(|e| ApiError::Conflict(format!("the draft cannot be released: {e}")))?;
-    let who =
-        hallway_app::Organizer::prove(&state.store, account.clone(), detail.conference.id).await?;
+    let who = organizer(state, account, detail).await?;
     // One transaction: the new version, the attendees told, the draft dropped, the audit
     // line and the events.
     let report = hallway_app::schedule::release(state.context(), &who, &draft, &next)

@@ -1,11 +1,13 @@
 //! The team (invitations, members, the audit log) and the directory entry.
 
-use super::super::{audit_line, conflict, invalid};
+use super::super::{conflict, invalid};
 use crate::AppState;
 use crate::error::ApiError;
 use chrono::{DateTime, Utc};
+use hallway_app::Organizer;
+use hallway_app::organize::{self, DirectoryLink};
 use hallway_domain::account::Role;
-use hallway_domain::{Email, Slug, UserId};
+use hallway_domain::{Email, UserId};
 use hallway_store::{Account, ConferenceDetail};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -38,8 +40,7 @@ pub(in crate::routes::workspace) async fn make_invitation(
 ) -> Result<InvitationDto, ApiError> {
     let email = Email::parse(body.email.trim()).map_err(|e| invalid("email", e))?;
     let role = Role::parse(body.role.trim()).map_err(|e| invalid("role", e))?;
-    let who =
-        hallway_app::Organizer::prove(&state.store, account.clone(), detail.conference.id).await?;
+    let who = Organizer::prove(&state.store, account.clone(), detail.conference.id).await?;
     let token = crate::auth::new_token();
     hallway_app::organize::invite(
         state.context(),
@@ -79,33 +80,8 @@ pub(in crate::routes::workspace) async fn drop_member(
     role: &str,
 ) -> Result<(), ApiError> {
     let role = Role::parse(role.trim()).map_err(|e| invalid("role", e))?;
-    if user == account.id.get() && role == Role::Organizer {
-        return Err(ApiError::Conflict(
-            "you cannot remove yourself as organizer".into(),
-        ));
-    }
-    let audit = audit_line(
-        account,
-        "removed from the team",
-        format!("account {user} as {}", role.as_str()),
-    );
-    if !state
-        .store
-        .remove_member(
-            detail.conference.id,
-            UserId::new(user),
-            role,
-            &audit,
-            state.clock.now(),
-        )
-        .await?
-    {
-        return Err(ApiError::NotFound(format!(
-            "Account {user} is not {} here.",
-            role.as_str()
-        )));
-    }
-    Ok(())
+    let who = Organizer::prove(&state.store, account.clone(), detail.conference.id).await?;
+    Ok(organize::remove_member(state.context(), &who, UserId::new(user), role).await?)
 }
 
 /// A line of the audit log.
@@ -161,64 +137,25 @@ pub(in crate::routes::workspace) async fn directory_apply(
     detail: &ConferenceDetail,
     body: &DirectoryBody,
 ) -> Result<DirectoryDto, ApiError> {
-    let id = detail.conference.id;
-    if let Some(c) = &body.create {
-        let days = &detail.conference.info.days;
-        let edition = hallway_domain::Edition::new(hallway_domain::directory::EditionFields {
-            name: c.name.trim(),
-            series: c.series.trim(),
-            starts_on: Some(days.first()),
-            ends_on: Some(days.last()),
-            city: c.city.trim(),
-            country: c.country.trim(),
-            region: c.region.trim(),
-            url: c.url.as_deref().map(str::trim).filter(|u| !u.is_empty()),
-            attendance: None,
-            tracks: None,
-        })
-        .map_err(|e| invalid("create", e))?;
-        let audit = audit_line(
-            account,
-            "added a directory entry",
-            format!("{} ({})", edition.name, edition.series),
-        );
-        state
-            .store
-            .add_edition(&edition, id, Some(&audit), state.clock.now())
+    let link = match (&body.create, body.edition.as_deref().map(str::trim)) {
+        (Some(c), _) => DirectoryLink::New(organize::NewEdition {
+            series: c.series.clone(),
+            name: c.name.clone(),
+            region: c.region.clone(),
+            city: c.city.clone(),
+            country: c.country.clone(),
+            url: c.url.clone(),
+        }),
+        (None, None | Some("")) => DirectoryLink::Unlinked,
+        (None, Some(slug)) => DirectoryLink::Edition(slug.to_owned()),
+    };
+    let who = Organizer::prove(&state.store, account.clone(), detail.conference.id).await?;
+    let edition =
+        organize::link_directory(state.context(), &who, &detail.conference.info.days, link)
             .await
-            .map_err(conflict)?;
-        return Ok(DirectoryDto {
-            edition: Some(edition.slug.to_string()),
-        });
-    }
-    let now = state.clock.now();
-    match body
-        .edition
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
-        None => {
-            let audit = audit_line(account, "unlinked the directory entry", "");
-            state.store.relink_edition(id, None, &audit, now).await?;
-            Ok(DirectoryDto { edition: None })
-        }
-        Some(slug) => {
-            let parsed = Slug::parse(slug).map_err(|e| invalid("edition", e))?;
-            let audit = audit_line(account, "linked the directory entry", slug);
-            if !state
-                .store
-                .relink_edition(id, Some(&parsed), &audit, now)
-                .await?
-            {
-                return Err(invalid(
-                    "edition",
-                    format!("the directory has no edition {slug:?}"),
-                ));
-            }
-            Ok(DirectoryDto {
-                edition: Some(slug.to_owned()),
-            })
-        }
-    }
+            .map_err(|e| match e {
+                hallway_app::AppError::Store(e) => conflict(e),
+                e => e.into(),
+            })?;
+    Ok(DirectoryDto { edition })
 }

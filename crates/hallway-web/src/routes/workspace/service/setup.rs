@@ -1,6 +1,6 @@
 //! A conference's rooms, tracks and speakers.
 
-use super::super::{capacity, conflict, http_url, invalid};
+use super::super::{capacity, conflict, invalid};
 use super::draft::working_draft;
 use crate::AppState;
 use crate::error::ApiError;
@@ -258,7 +258,7 @@ pub(in crate::routes::workspace) fn speaker_info(
     let mut info = SpeakerInfo::new(body.name.trim()).map_err(|e| invalid("name", e))?;
     info.company = body.company.trim().to_owned();
     info.bio = body.bio.trim().to_owned();
-    info.photo_url = http_url(&body.photo_url, "photo_url")?;
+    info.photo_url = hallway_app::conferences::http_url(&body.photo_url, "photo_url")?;
     info.links = body
         .links
         .iter()
