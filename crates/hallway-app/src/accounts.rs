@@ -11,7 +11,7 @@ use std::future::Future;
 use chrono::{DateTime, Duration, Utc};
 use hallway_domain::account::{MAX_NAME, Role};
 use hallway_domain::{ConferenceId, Email, Password};
-use hallway_store::{Account, NewAccount, NewLogin, NewUser};
+use hallway_store::{Account, Keep, NewAccount, NewLogin, NewToken, NewUser};
 
 use crate::{AppError, Context};
 
@@ -30,8 +30,9 @@ pub struct Secrets<'a> {
     pub login_hash: &'a str,
     /// When that session expires.
     pub login_expires: DateTime<Utc>,
-    /// The API token's hash.
-    pub token_hash: &'a str,
+    /// The API token's hash; `None`: no token (a page's log-in has its cookie and needs
+    /// none).
+    pub token_hash: Option<&'a str>,
 }
 
 /// A sign-up as typed.
@@ -87,45 +88,67 @@ pub async fn sign_up(
         .await?)
 }
 
-/// How many wrong passwords an account may be given within a window before log-ins to it
-/// are refused until the window ends.
+/// How failed log-ins slow down the next attempt. Failures are counted per account *and*
+/// client address, so nobody can lock the owner out from elsewhere: the owner's address
+/// has not failed, and is never refused the right password. After `free` failures in a
+/// window, each attempt from that address for that account waits `first_delay` after the
+/// latest failure, doubled with every further failure up to `longest`.
 #[derive(Clone, Copy, Debug)]
-pub struct Lockout {
-    /// Failures allowed in a window.
-    pub failures: u32,
-    /// The window.
+pub struct Slowdown {
+    /// Failures that cost nothing.
+    pub free: u32,
+    /// The wait after the first failure beyond them.
+    pub first_delay: Duration,
+    /// The longest wait.
+    pub longest: Duration,
+    /// How long failures are remembered (from the first of a window).
     pub window: Duration,
 }
 
-/// Log-in fields as typed.
+impl Slowdown {
+    /// How long after the latest of `failures` the next attempt must wait.
+    pub fn delay(&self, failures: u32) -> Duration {
+        if failures < self.free {
+            return Duration::zero();
+        }
+        let doublings = (failures - self.free).min(20);
+        (self.first_delay * 2_i32.pow(doublings)).min(self.longest)
+    }
+}
+
+/// Log-in fields as typed, and where they came from.
 #[derive(Clone, Copy, Debug)]
 pub struct LogIn<'a> {
     /// The address.
     pub email: &'a str,
     /// The password.
     pub password: &'a str,
+    /// The client's network address, if known.
+    pub from: Option<std::net::IpAddr>,
 }
 
-/// Checks the credentials and starts a log-in session and an API token (forgetting the
-/// account's failed log-ins) in one transaction. An unknown address and a wrong password
-/// get the same answer; each counts as a failure of the address (counted in the database,
-/// so the lockout holds across instances).
+/// Checks the credentials and starts a log-in session (and an API token, if `secrets`
+/// has one), forgetting the failures of this account from this address, in one
+/// transaction. An unknown address and a wrong password get the same answer; each counts
+/// as a failure of the account from the client's address (counted in the database, so the
+/// slowdown holds across instances).
 #[tracing::instrument(name = "log_in", skip_all)]
 pub async fn log_in(
     ctx: Context<'_>,
     passwords: &impl Passwords,
     cmd: &LogIn<'_>,
-    lockout: Lockout,
+    slowdown: Slowdown,
     secrets: &Secrets<'_>,
 ) -> Result<Account, AppError> {
-    let key = cmd.email.trim().to_lowercase();
-    let since = ctx.now - lockout.window;
+    let from = cmd.from.map_or_else(|| "-".to_owned(), |ip| ip.to_string());
+    let key = format!("{} {from}", cmd.email.trim().to_lowercase());
+    let since = ctx.now - slowdown.window;
     let failures = ctx.store.login_failures(&key, since).await?;
-    if let Some((n, opened)) = failures
-        && n >= lockout.failures
-    {
-        let wait = (opened + lockout.window - ctx.now).num_seconds().max(1);
-        return Err(AppError::Throttled(wait.unsigned_abs()));
+    if let Some(f) = failures {
+        let wait = (f.last + slowdown.delay(f.count) - ctx.now).num_seconds();
+        if wait > 0 {
+            return Err(AppError::Throttled(wait.unsigned_abs()));
+        }
     }
     let found = match Email::parse(cmd.email) {
         Ok(email) => ctx.store.account_for_login(&email).await?,
@@ -190,16 +213,26 @@ pub struct PasswordChange<'a> {
     pub new: &'a str,
 }
 
-/// Changes the password once the current one is given; every other log-in session of the
-/// account ends (`keep`: the hash of the caller's own session, which stays).
+/// What a password change ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PasswordChanged {
+    /// Log-in sessions ended.
+    pub sessions_ended: u64,
+    /// API tokens revoked.
+    pub tokens_revoked: u64,
+}
+
+/// Changes the password once the current one is given. Every other log-in session of the
+/// account ends and every other API token is revoked, in the same transaction (`keep`: the
+/// credential the change was made with, which stays).
 #[tracing::instrument(name = "change_password", skip_all, fields(user = %account.id))]
 pub async fn change_password(
     ctx: Context<'_>,
     passwords: &impl Passwords,
     account: &Account,
     cmd: &PasswordChange<'_>,
-    keep: Option<&str>,
-) -> Result<(), AppError> {
+    keep: Credential<'_>,
+) -> Result<PasswordChanged, AppError> {
     let new = Password::parse(cmd.new).map_err(|e| invalid("new", e))?;
     let stored = ctx
         .store
@@ -210,26 +243,66 @@ pub async fn change_password(
         return Err(invalid("current", "is not the current password"));
     }
     let hash = passwords.hash(new.expose()).await?;
-    ctx.store.set_password(account.id, &hash, keep).await?;
-    Ok(())
+    let keep = match keep {
+        Credential::Session(h) => Keep {
+            session: Some(h),
+            token: None,
+        },
+        Credential::Token(h) => Keep {
+            session: None,
+            token: Some(h),
+        },
+    };
+    let (sessions_ended, tokens_revoked) = ctx
+        .store
+        .set_password(account.id, &hash, keep, ctx.now)
+        .await?;
+    Ok(PasswordChanged {
+        sessions_ended,
+        tokens_revoked,
+    })
 }
 
 /// The longest label of an API token.
 pub const MAX_TOKEN_LABEL: usize = 100;
 
-/// Records a new API token (its hash) under `label`; answers its id.
+/// The longest life a token may be given.
+pub const MAX_TOKEN_DAYS: i64 = 5 * 366;
+
+/// Records a new API token (its hash) under `label`, working until `expires_at` (if given:
+/// in the future, at most [`MAX_TOKEN_DAYS`] ahead); answers its id and the label as kept.
 #[tracing::instrument(name = "create_token", skip_all, fields(user = %account.id))]
 pub async fn create_token(
     ctx: Context<'_>,
     account: &Account,
     label: &str,
+    expires_at: Option<DateTime<Utc>>,
     token_hash: &str,
 ) -> Result<(i64, String), AppError> {
     let label =
         hallway_domain::text::required(label, MAX_TOKEN_LABEL).map_err(|e| invalid("label", e))?;
+    if let Some(at) = expires_at {
+        if at <= ctx.now {
+            return Err(invalid("expires_at", "must be in the future"));
+        }
+        if at > ctx.now + Duration::days(MAX_TOKEN_DAYS) {
+            return Err(invalid(
+                "expires_at",
+                format!("at most {MAX_TOKEN_DAYS} days ahead"),
+            ));
+        }
+    }
     let id = ctx
         .store
-        .create_api_token(account.id, token_hash, &label, ctx.now)
+        .create_api_token(
+            &NewToken {
+                user: account.id,
+                hash: token_hash,
+                label: &label,
+                expires_at,
+            },
+            ctx.now,
+        )
         .await?;
     Ok((id, label))
 }
@@ -343,4 +416,24 @@ pub async fn add_user(
             ctx.now,
         )
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_grows_after_the_free_failures_up_to_the_longest() {
+        let s = Slowdown {
+            free: 5,
+            first_delay: Duration::seconds(30),
+            longest: Duration::minutes(15),
+            window: Duration::minutes(15),
+        };
+        let secs: Vec<i64> = [0, 4, 5, 6, 7, 9, 10, 50, u32::MAX]
+            .iter()
+            .map(|n| s.delay(*n).num_seconds())
+            .collect();
+        assert_eq!(secs, vec![0, 0, 30, 60, 120, 480, 900, 900, 900]);
+    }
 }

@@ -28,3 +28,10 @@ pub async fn return_ended_labs(ctx: Context<'_>) -> Result<u64, AppError> {
 pub async fn prune_events(ctx: Context<'_>, keep: TimeDelta) -> Result<u64, AppError> {
     Ok(ctx.store.prune_events(ctx.now - keep).await?)
 }
+
+/// Writes when API tokens were last used (noted in memory by each request), in one
+/// transaction; answers how many tokens.
+#[tracing::instrument(name = "record_token_uses", skip_all)]
+pub async fn record_token_uses(ctx: Context<'_>) -> Result<usize, AppError> {
+    Ok(ctx.store.flush_token_uses().await?)
+}

@@ -12,6 +12,15 @@ pub(crate) fn cell(value: &str) -> String {
     }
 }
 
+/// What [`cell`] made of a value, read back: the value (a leading apostrophe before one of
+/// the characters it guards against is dropped; spreadsheets hide it too).
+pub(crate) fn undefused(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => value,
+    }
+}
+
 /// `header` and then `rows` as CSV.
 pub fn csv<R, C>(header: &[&str], rows: R) -> Vec<u8>
 where

@@ -20,19 +20,6 @@ pub struct Account {
     pub is_admin: bool,
 }
 
-/// An API token as listed on the account page (the secret itself is shown once, at creation).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenInfo {
-    /// Its id.
-    pub id: i64,
-    /// What it is for ("sign-up", "phone app").
-    pub label: String,
-    /// When it was made.
-    pub created_at: DateTime<Utc>,
-    /// When it was revoked, if it was.
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
 /// A sign-up: the account and what it starts with (secrets as their hashes).
 #[derive(Clone, Copy, Debug)]
 pub struct NewAccount<'a> {
@@ -46,8 +33,9 @@ pub struct NewAccount<'a> {
     pub login_hash: &'a str,
     /// When that session expires.
     pub login_expires: DateTime<Utc>,
-    /// The first API token's hash.
-    pub token_hash: &'a str,
+    /// The first API token's hash, if the sign-up asked for one (the API's does; a page's
+    /// does not).
+    pub token_hash: Option<&'a str>,
     /// What that token is for ("sign-up").
     pub token_label: &'a str,
     /// The calendar feed's key (made now, so the first agenda read writes nothing).
@@ -63,12 +51,34 @@ pub struct NewLogin<'a> {
     pub login_hash: &'a str,
     /// When that session expires.
     pub login_expires: DateTime<Utc>,
-    /// The API token's hash.
-    pub token_hash: &'a str,
+    /// The API token's hash, if the log-in asked for one (the API's does; a page's does
+    /// not).
+    pub token_hash: Option<&'a str>,
     /// What that token is for ("log-in").
     pub token_label: &'a str,
     /// The failed log-ins to forget (the key they were counted under), if any were counted.
     pub forget_failures: Option<&'a str>,
+}
+
+/// The credential that survives a password change: the log-in session or the API token
+/// (by hash) the change was made with.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Keep<'a> {
+    /// The log-in session's token hash.
+    pub session: Option<&'a str>,
+    /// The API token's hash.
+    pub token: Option<&'a str>,
+}
+
+/// The failed log-ins of one key in its window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failures {
+    /// How many.
+    pub count: u32,
+    /// When the window opened (the first of them).
+    pub first: DateTime<Utc>,
+    /// The latest.
+    pub last: DateTime<Utc>,
 }
 
 /// An account the operator adds from the command line, with its role.
@@ -88,7 +98,7 @@ pub struct NewUser<'a> {
 }
 
 #[derive(sqlx::FromRow)]
-struct AccountRow {
+pub(crate) struct AccountRow {
     id: i64,
     email: String,
     name: String,
@@ -106,7 +116,7 @@ impl From<AccountRow> for Account {
     }
 }
 
-fn instant(secs: i64) -> DateTime<Utc> {
+pub(crate) fn instant(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or_default()
 }
 
@@ -169,13 +179,15 @@ impl Store {
                     .bind(new.login_expires.timestamp())
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4)")
-                    .bind(account.id)
-                    .bind(new.token_hash)
-                    .bind(new.token_label)
-                    .bind(now.timestamp())
-                    .execute(&mut *tx)
-                    .await?;
+                if let Some(token) = new.token_hash {
+                    sqlx::query("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(account.id)
+                        .bind(token)
+                        .bind(new.token_label)
+                        .bind(now.timestamp())
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
             }
             row
@@ -200,13 +212,15 @@ impl Store {
                 .bind(new.login_expires.timestamp())
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4)")
-                .bind(new.user.get())
-                .bind(new.token_hash)
-                .bind(new.token_label)
-                .bind(now.timestamp())
-                .execute(&mut *tx)
-                .await?;
+            if let Some(token) = new.token_hash {
+                sqlx::query("INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(new.user.get())
+                    .bind(token)
+                    .bind(new.token_label)
+                    .bind(now.timestamp())
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if let Some(key) = new.forget_failures {
                 sqlx::query("DELETE FROM login_failures WHERE account_key = $1")
                     .bind(key)
@@ -324,28 +338,43 @@ impl Store {
         Ok(hash.flatten())
     }
 
-    /// Sets an account's password hash; ends its other log-in sessions except `keep`.
+    /// Sets an account's password hash, ends every log-in session of the account but the
+    /// one `keep` names and revokes every API token but the one it names, in one
+    /// transaction; answers how many sessions ended and tokens were revoked.
     pub async fn set_password(
         &self,
         user: UserId,
         password_hash: &str,
-        keep: Option<&str>,
-    ) -> Result<()> {
-        on_write!(self, pool => {
+        keep: Keep<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<(u64, u64)> {
+        let ended = on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                 .bind(password_hash)
                 .bind(user.get())
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1 AND token_hash <> $2")
+            let sessions = sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1 AND token_hash <> $2")
                 .bind(user.get())
-                .bind(keep.unwrap_or(""))
+                .bind(keep.session.unwrap_or(""))
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+            let tokens = sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND token_hash <> $3",
+            )
+            .bind(now.timestamp())
+            .bind(user.get())
+            .bind(keep.token.unwrap_or(""))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             tx.commit().await?;
+            (sessions, tokens)
         });
-        Ok(())
+        self.token_accounts.clear();
+        Ok(ended)
     }
 
     /// Makes an account a site admin (or not).
@@ -418,10 +447,10 @@ impl Store {
         &self,
         key: &str,
         since: DateTime<Utc>,
-    ) -> Result<Option<(u32, DateTime<Utc>)>> {
-        let row: Option<(i64, i64)> = on_pool!(self, pool => {
+    ) -> Result<Option<Failures>> {
+        let row: Option<(i64, i64, i64)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT failures, window_start FROM login_failures
+                "SELECT failures, window_start, last_failed_at FROM login_failures
                  WHERE account_key = $1 AND window_start > $2",
             )
             .bind(key)
@@ -429,8 +458,14 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        row.map(|(n, start)| Ok((crate::to_u32(n, "login failures")?, instant(start))))
-            .transpose()
+        row.map(|(n, start, last)| {
+            Ok(Failures {
+                count: crate::to_u32(n, "login failures")?,
+                first: instant(start),
+                last: instant(last.max(start)),
+            })
+        })
+        .transpose()
     }
 
     /// Counts a failed log-in of `key` at `now`: in the open window, or in a new one when
@@ -444,13 +479,14 @@ impl Store {
         on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query(
-                "INSERT INTO login_failures (account_key, window_start, failures)
-                 VALUES ($1, $2, 1)
+                "INSERT INTO login_failures (account_key, window_start, failures, last_failed_at)
+                 VALUES ($1, $2, 1, $2)
                  ON CONFLICT (account_key) DO UPDATE SET
                    failures = CASE WHEN login_failures.window_start > $3
                                    THEN login_failures.failures + 1 ELSE 1 END,
                    window_start = CASE WHEN login_failures.window_start > $3
-                                       THEN login_failures.window_start ELSE $2 END",
+                                       THEN login_failures.window_start ELSE $2 END,
+                   last_failed_at = $2",
             )
             .bind(key)
             .bind(now.timestamp())
@@ -475,98 +511,6 @@ impl Store {
                 .await?;
         });
         Ok(())
-    }
-
-    /// Records a new API token; answers its id.
-    pub async fn create_api_token(
-        &self,
-        user: UserId,
-        token_hash: &str,
-        label: &str,
-        now: DateTime<Utc>,
-    ) -> Result<i64> {
-        let id: i64 = on_write!(self, pool => {
-            sqlx::query_scalar(
-                "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-            )
-            .bind(user.get())
-            .bind(token_hash)
-            .bind(label)
-            .bind(now.timestamp())
-            .fetch_one(pool)
-            .await?
-        });
-        Ok(id)
-    }
-
-    /// The account of an API token that has not been revoked.
-    /// Kept for a moment (see `Recent` in this crate's root): revoking a token here is
-    /// seen here at once, on other instances within two seconds.
-    pub async fn account_by_api_token(&self, token_hash: &str) -> Result<Option<Account>> {
-        if let Some(account) = self.token_accounts.get(token_hash) {
-            return Ok(Some(account));
-        }
-        let row: Option<AccountRow> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT u.id, u.email, u.name, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
-            )
-            .bind(token_hash)
-            .fetch_optional(pool)
-            .await?
-        });
-        let account = row.map(Account::from);
-        if let Some(account) = &account {
-            self.token_accounts
-                .put(token_hash.to_owned(), account.clone());
-        }
-        Ok(account)
-    }
-
-    /// An account's API tokens, newest first.
-    pub async fn api_tokens(&self, user: UserId) -> Result<Vec<TokenInfo>> {
-        let rows: Vec<(i64, String, i64, Option<i64>)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
-            )
-            .bind(user.get())
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(id, label, created, revoked)| TokenInfo {
-                id,
-                label,
-                created_at: instant(created),
-                revoked_at: revoked.map(instant),
-            })
-            .collect())
-    }
-
-    /// Revokes one of an account's tokens (by id, or by its hash); answers whether one was live.
-    pub async fn revoke_api_token(
-        &self,
-        user: UserId,
-        id: Option<i64>,
-        token_hash: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let n = on_write!(self, pool => {
-            sqlx::query(
-                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL \
-                 AND (id = $3 OR token_hash = $4)",
-            )
-            .bind(now.timestamp())
-            .bind(user.get())
-            .bind(id.unwrap_or(-1))
-            .bind(token_hash.unwrap_or(""))
-            .execute(pool)
-            .await?
-            .rows_affected()
-        });
-        self.token_accounts.clear();
-        Ok(n > 0)
     }
 
     /// Gives `user` a role in `conference` (idempotent).

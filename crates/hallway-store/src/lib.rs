@@ -27,6 +27,7 @@ mod reminders;
 mod schedule;
 mod seats;
 mod setup;
+mod tokens;
 mod url;
 mod venue;
 mod writer;
@@ -40,7 +41,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
-pub use accounts::{Account, NewAccount, NewLogin, NewUser, TokenInfo};
+pub use accounts::{Account, Failures, Keep, NewAccount, NewLogin, NewUser};
 pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome, ReserveRequest};
 pub use feedback::{Feedback, FeedbackOutcome, FeedbackRequest, RatingSummary};
 pub use maintenance::{
@@ -56,6 +57,7 @@ pub use program::{ConferenceDetail, SharedProgram};
 pub use reminders::{MAX_REMINDER_MINUTES, Reminder};
 pub use schedule::{ImportBy, ImportHow, ImportReport, ScheduleVersion};
 pub use setup::RoomEdit;
+pub use tokens::{NewToken, TokenInfo};
 pub use url::{Backend, DatabaseUrl, UrlError};
 pub use venue::{
     Announcement, DoorOutcome, DoorScan, LabOutcome, PoolMachine, RoomOccupancy, SessionActivity,
@@ -127,7 +129,10 @@ pub struct Store {
     /// for maintenance, which write through the pool.
     writer: Option<Arc<writer::Writer>>,
     /// Accounts of API tokens looked up lately (see [`Recent`]).
-    token_accounts: Arc<Recent<String, accounts::Account>>,
+    token_accounts: Arc<Recent<String, tokens::KnownToken>>,
+    /// When each API token was last used, by id, until [`Store::flush_token_uses`] writes
+    /// it (a busy token does not write per request).
+    token_uses: Arc<Mutex<HashMap<i64, i64>>>,
     /// Ids of published conferences looked up lately, by slug (see [`Recent`]).
     conference_ids: Arc<Recent<String, hallway_domain::ConferenceId>>,
     /// Wakes this process's event dispatcher after a commit that wrote events
@@ -236,6 +241,7 @@ impl Store {
             programs: Arc::default(),
             writer: None,
             token_accounts: Arc::default(),
+            token_uses: Arc::default(),
             conference_ids: Arc::default(),
             events_wake: Arc::default(),
         }

@@ -163,16 +163,21 @@ impl<K: std::hash::Hash + Eq + Clone> Windows<K> {
     }
 }
 
-/// Failed log-ins an account may have in [`ACCOUNT_WINDOW`] before it is locked.
-pub const ACCOUNT_FAILURES: u32 = 10;
-
-/// The window of [`ACCOUNT_FAILURES`].
-pub const ACCOUNT_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How failed log-ins of one account from one address slow that pair down: five cost
+/// nothing, then each attempt waits 30 seconds after the latest failure, doubling up to 15
+/// minutes; failures are remembered for 15 minutes from the first. Counted in the database,
+/// so it holds across instances; another address (the owner's phone) is not slowed.
+pub const LOG_IN_SLOWDOWN: hallway_app::accounts::Slowdown = hallway_app::accounts::Slowdown {
+    free: 5,
+    first_delay: chrono::TimeDelta::seconds(30),
+    longest: chrono::TimeDelta::minutes(15),
+    window: chrono::TimeDelta::minutes(15),
+};
 
 /// Log-in rate limits per client address, generous because thousands of attendees at a
 /// venue share one NAT address (default 6,000 per minute; `HALLWAY_LOGIN_PER_IP_PER_MINUTE`).
-/// They are counted per instance; the stricter limit of failures per account
-/// ([`ACCOUNT_FAILURES`]) is counted in the database, so it holds across instances.
+/// They are counted per instance; failures of one account from one address
+/// ([`LOG_IN_SLOWDOWN`]) are counted in the database, so that holds across instances.
 #[derive(Debug)]
 pub struct LoginLimits {
     ips: Windows<IpAddr>,
@@ -305,9 +310,15 @@ async fn identify(
             .map(str::trim)
             .ok_or(ApiError::Unauthorized("use Authorization: Bearer <token>"))?;
         let d = digest(token);
-        return match state.store.account_by_api_token(&d).await? {
+        return match state
+            .store
+            .account_by_api_token(&d, state.clock.now())
+            .await?
+        {
             Some(a) => Ok(Some((a, Credential::Token(d)))),
-            None => Err(ApiError::Unauthorized("the token is unknown or revoked")),
+            None => Err(ApiError::Unauthorized(
+                "the token is unknown, revoked or expired",
+            )),
         };
     }
     if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {

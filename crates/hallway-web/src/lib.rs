@@ -9,6 +9,7 @@ pub mod auth;
 mod clock;
 mod dto;
 mod error;
+mod headers;
 pub mod live;
 mod openapi;
 mod request;
@@ -149,13 +150,15 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             live::remember_position,
         ))
-        .with_state(state)
+        .with_state(state.clone())
         .layer(axum::middleware::from_fn(telemetry::track_requests))
         // Cross-site state-changing requests are refused (Sec-Fetch-Site / Origin checks):
         // this is the CSRF protection of every form; API clients without those headers pass.
         .layer(tower_http::csrf::CsrfLayer::new())
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(error::panic_response))
+        // Outermost, so every answer has them, refusals and panics too.
+        .layer(axum::middleware::from_fn_with_state(state, headers::secure))
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets requests in flight finish.

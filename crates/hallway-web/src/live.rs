@@ -622,6 +622,9 @@ pub async fn run_reminders(state: AppState, every: Duration) {
                     Ok(n) => tracing::info!(machines = n, "lab machines returned"),
                     Err(e) => tracing::warn!(error = ?e, "returning lab machines"),
                 }
+                if let Err(e) = hallway_app::upkeep::record_token_uses(state.context()).await {
+                    tracing::warn!(error = ?e, "recording token uses");
+                }
                 // The outbox keeps what a reconnecting stream may ask for, no more.
                 match hallway_app::upkeep::prune_events(state.context(), KEEP_EVENTS).await {
                     Ok(0) => {}

@@ -224,9 +224,12 @@ mod live {
         let token = hallway_web::auth::new_token();
         store
             .create_api_token(
-                users[0],
-                &hallway_web::auth::digest(&token),
-                "test",
+                &hallway_store::NewToken {
+                    user: users[0],
+                    hash: &hallway_web::auth::digest(&token),
+                    label: "test",
+                    expires_at: None,
+                },
                 at(7, 0),
             )
             .await

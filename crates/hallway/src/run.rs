@@ -490,34 +490,21 @@ async fn demo_volunteer(
     // The volunteer staffs the doors; organizers are made with `hallway user add`.
     let email = hallway_domain::Email::parse("volunteer@harbor-days.invalid")?;
     let password = hallway_web::auth::new_token()[..16].to_owned();
-    let hash = config
-        .web
-        .hash_cost
-        .hash(password.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let volunteer = match store
-        .create_account(&email, "Door volunteer", &hash, now)
-        .await
-    {
-        Ok(a) => a,
-        Err(hallway_store::StoreError::Conflict(_)) => {
-            let (a, _) = store
-                .account_for_login(&email)
-                .await?
-                .context("the volunteer account vanished")?;
-            store.set_password(a.id, &hash, None).await?;
-            a
-        }
-        Err(e) => return Err(e).context("creating the volunteer account"),
-    };
-    store
-        .grant_role(
-            conference,
-            volunteer.id,
-            hallway_domain::account::Role::Volunteer,
-        )
-        .await?;
+    // Made the way `hallway user add` makes an account (a new password each run).
+    let (volunteer, _) = hallway_app::accounts::add_user(
+        hallway_app::Context { store, now },
+        hallway_app::accounts::Operator,
+        &config.web.hash_cost,
+        &hallway_app::accounts::AddUser {
+            email: email.as_str(),
+            name: Some("Door volunteer"),
+            password: &password,
+            chosen: true,
+            role: Some((conference, hallway_domain::account::Role::Volunteer)),
+        },
+    )
+    .await
+    .context("creating the volunteer account")?;
     #[allow(clippy::print_stdout)]
     {
         println!(

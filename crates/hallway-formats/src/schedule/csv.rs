@@ -188,13 +188,16 @@ struct Row<'a> {
 }
 
 impl Row<'_> {
-    /// The cell of `column`, trimmed; empty when the sheet lacks the column or the row is short.
+    /// The cell of `column`, trimmed; empty when the sheet lacks the column or the row is
+    /// short. A cell our export defused (`'=…`, see `table::cell`) reads as what it was.
     fn get(&self, column: Column) -> &str {
-        self.header
+        let cell = self
+            .header
             .index
             .get(&column)
             .and_then(|i| self.record.get(*i))
-            .map_or("", str::trim)
+            .map_or("", str::trim);
+        crate::table::undefused(cell)
     }
 
     fn error(&self, column: Column, message: String) -> ImportError {
@@ -584,7 +587,12 @@ pub(crate) fn write(program: &StoredProgram, _options: &ExportOptions) -> Vec<u8
         ]);
     }
     for row in rows {
-        if writer.write_record(&row).is_err() {
+        // Titles, names and abstracts are the organizers' and speakers' text: a cell that a
+        // spreadsheet would run as a formula is defused, as in every CSV we write.
+        if writer
+            .write_record(row.iter().map(|c| crate::table::cell(c)))
+            .is_err()
+        {
             return Vec::new();
         }
     }
@@ -659,6 +667,48 @@ mod tests {
             "{:?}",
             imported.warnings
         );
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_defused_and_read_back_as_they_were() {
+        let original = program();
+        let mut sessions = original.sessions().to_vec();
+        sessions[0].info.title = "=HYPERLINK(\"http://evil.example\",\"x\")".to_owned();
+        sessions[0].info.abstract_text = "@SUM(1+1)".to_owned();
+        let changed = hallway_domain::Program::new(
+            original.conference().clone(),
+            original.rooms().to_vec(),
+            original.tracks().to_vec(),
+            original.speakers().to_vec(),
+            sessions.clone(),
+        )
+        .unwrap();
+        let bytes = write(&StoredProgram::numbered(&changed), &options());
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(
+            text.contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\""),
+            "{text}"
+        );
+        assert!(text.contains(",'@SUM(1+1),"), "{text}");
+        assert!(
+            !text.lines().any(|l| l.starts_with('=') || l.contains(",=")),
+            "{text}"
+        );
+        let back = import(&bytes, Some(Format::Csv), &import_options()).unwrap();
+        let titles: Vec<_> = back
+            .program
+            .sessions()
+            .iter()
+            .map(|s| &s.info.title)
+            .collect();
+        assert!(titles.contains(&&sessions[0].info.title), "{titles:?}");
+        let abstracts: Vec<_> = back
+            .program
+            .sessions()
+            .iter()
+            .map(|s| s.info.abstract_text.as_str())
+            .collect();
+        assert!(abstracts.contains(&"@SUM(1+1)"), "{abstracts:?}");
     }
 
     #[test]

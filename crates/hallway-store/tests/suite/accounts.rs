@@ -29,7 +29,7 @@ store_test!(
                     user: ada.id,
                     login_hash: "session-hash",
                     login_expires: now + Duration::days(30),
-                    token_hash: "token-hash",
+                    token_hash: Some("token-hash"),
                     token_label: "log-in",
                     forget_failures: Some("ada@x.org"),
                 },
@@ -42,7 +42,10 @@ store_test!(
             Some(ada.clone())
         );
         assert_eq!(
-            store.account_by_api_token("token-hash").await.unwrap(),
+            store
+                .account_by_api_token("token-hash", chrono::Utc::now())
+                .await
+                .unwrap(),
             Some(ada.clone())
         );
         let tokens = store.api_tokens(ada.id).await.unwrap();
@@ -64,7 +67,7 @@ store_test!(
                     user: ada.id,
                     login_hash: "another-session",
                     login_expires: now + Duration::days(30),
-                    token_hash: "token-hash",
+                    token_hash: Some("token-hash"),
                     token_label: "log-in",
                     forget_failures: None,
                 },
@@ -148,6 +151,53 @@ store_test!(
         );
         assert_eq!(
             store.account_by_login("live-session", now).await.unwrap(),
+            None
+        );
+    }
+);
+
+store_test!(
+    an_expired_token_stops_working_and_uses_are_written_once_flushed,
+    |store| async move {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap();
+        let email = Email::parse("dee@x.org").unwrap();
+        let dee = store
+            .create_account(&email, "Dee", "hash", now)
+            .await
+            .unwrap();
+        let id = store
+            .create_api_token(
+                &hallway_store::NewToken {
+                    user: dee.id,
+                    hash: "short-lived",
+                    label: "phone",
+                    expires_at: Some(now + Duration::hours(1)),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let used = now + Duration::minutes(10);
+        assert_eq!(
+            store
+                .account_by_api_token("short-lived", used)
+                .await
+                .unwrap(),
+            Some(dee.clone())
+        );
+        let listed = store.api_tokens(dee.id).await.unwrap();
+        assert_eq!(listed[0].last_used_at, None, "not written before a flush");
+        assert_eq!(store.flush_token_uses().await.unwrap(), 1);
+        assert_eq!(store.flush_token_uses().await.unwrap(), 0, "once");
+        let listed = store.api_tokens(dee.id).await.unwrap();
+        assert_eq!((listed[0].id, listed[0].last_used_at), (id, Some(used)));
+        assert_eq!(listed[0].expires_at, Some(now + Duration::hours(1)));
+        // Past its expiry it is refused, though it was looked up a moment ago.
+        assert_eq!(
+            store
+                .account_by_api_token("short-lived", now + Duration::hours(2))
+                .await
+                .unwrap(),
             None
         );
     }

@@ -20,20 +20,37 @@ store_test!(
             .create_account(&email, "Kept", "hash", Utc::now())
             .await
             .unwrap();
-        assert_eq!(store.account_by_api_token("t1").await.unwrap(), None);
+        assert_eq!(
+            store
+                .account_by_api_token("t1", chrono::Utc::now())
+                .await
+                .unwrap(),
+            None
+        );
         store
-            .create_api_token(account.id, "t1", "test", Utc::now())
+            .create_api_token(
+                &hallway_store::NewToken {
+                    user: account.id,
+                    hash: "t1",
+                    label: "test",
+                    expires_at: None,
+                },
+                Utc::now(),
+            )
             .await
             .unwrap();
         assert_eq!(
-            store.account_by_api_token("t1").await.unwrap(),
+            store
+                .account_by_api_token("t1", chrono::Utc::now())
+                .await
+                .unwrap(),
             Some(account.clone()),
             "a new token works at once, though it was just looked up in vain"
         );
         store.set_admin(account.id, true).await.unwrap();
         assert!(
             store
-                .account_by_api_token("t1")
+                .account_by_api_token("t1", chrono::Utc::now())
                 .await
                 .unwrap()
                 .unwrap()
@@ -45,7 +62,13 @@ store_test!(
                 .await
                 .unwrap()
         );
-        assert_eq!(store.account_by_api_token("t1").await.unwrap(), None);
+        assert_eq!(
+            store
+                .account_by_api_token("t1", chrono::Utc::now())
+                .await
+                .unwrap(),
+            None
+        );
 
         assert_eq!(
             store.published_conference_id(&slug).await.unwrap(),

@@ -195,7 +195,15 @@ async fn fill(store: &Store) -> ConferenceId {
         .await
         .unwrap();
     store
-        .create_api_token(admin, "token-hash", "laptop", now)
+        .create_api_token(
+            &hallway_store::NewToken {
+                user: admin,
+                hash: "token-hash",
+                label: "laptop",
+                expires_at: None,
+            },
+            now,
+        )
         .await
         .unwrap();
     store
@@ -480,9 +488,17 @@ async fn copies_everything(source: TestDb, target: TestDb) {
         reserve(&to, conference, newcomer, keynote).await,
         ReserveOutcome::Reserved { .. }
     ));
-    to.create_api_token(newcomer, "another-hash", "phone", now)
-        .await
-        .unwrap();
+    to.create_api_token(
+        &hallway_store::NewToken {
+            user: newcomer,
+            hash: "another-hash",
+            label: "phone",
+            expires_at: None,
+        },
+        now,
+    )
+    .await
+    .unwrap();
     // The draft's reserved session id stays its own.
     let copied = from.reserve_session_id(conference).await.unwrap();
     let fresh = to.reserve_session_id(conference).await.unwrap();

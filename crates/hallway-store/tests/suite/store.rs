@@ -562,7 +562,11 @@ store_test!(
         let now = t0 + Duration::minutes(5);
         assert_eq!(
             store.login_failures("a@x.org", now - window).await.unwrap(),
-            Some((3, t0)),
+            Some(hallway_store::Failures {
+                count: 3,
+                first: t0,
+                last: t0 + Duration::minutes(2)
+            }),
             "three in the window opened by the first"
         );
         // Once the window is over, the next failure opens a new one, and the old rows go.
@@ -583,7 +587,11 @@ store_test!(
                 .login_failures("a@x.org", later - window)
                 .await
                 .unwrap(),
-            Some((1, later))
+            Some(hallway_store::Failures {
+                count: 1,
+                first: later,
+                last: later
+            })
         );
         assert_eq!(
             store.login_failures("b@x.org", t0 - window).await.unwrap(),

@@ -588,8 +588,8 @@ async fn log_ins_tokens_and_limits_hold_on_every_instance() {
         assert_eq!(status, 200);
         assert_eq!(me["email"], email);
     }
-    // Ten wrong passwords, alternating instances, lock the account on both.
-    for attempt in 0..10 {
+    // Five wrong passwords, alternating instances, slow this address down on both.
+    for attempt in 0..5 {
         let r = pair
             .client(attempt)
             .post(pair.url(attempt, "/api/v1/auth/login"))
@@ -607,7 +607,7 @@ async fn log_ins_tokens_and_limits_hold_on_every_instance() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 429, "locked on instance {instance}");
+        assert_eq!(r.status(), 429, "slowed down on instance {instance}");
         assert!(r.headers().contains_key("retry-after"));
     }
 }

@@ -7,9 +7,11 @@
 #[macro_use]
 mod common;
 
+mod accounts;
 mod agenda;
 mod big_import;
 mod draft_ids;
+mod hardening;
 mod instances;
 mod live;
 mod maintenance;

@@ -313,7 +313,7 @@ server_test!(
             .await;
         assert_eq!(agenda["reserved"][0]["id"], id, "the seat stays");
         let user = store
-            .account_by_api_token(&hallway_web::auth::digest(&people[0]))
+            .account_by_api_token(&hallway_web::auth::digest(&people[0]), chrono::Utc::now())
             .await
             .unwrap()
             .unwrap()

@@ -1,10 +1,10 @@
 //! The JSON API of this feature (documented in the OpenAPI document).
 
-use super::{LoginBody, PasswordBody, SignupBody, do_change_password, do_login, do_signup, end};
-use crate::AppState;
-use crate::auth::{
-    ApiUser, ClientIp, Credential, clear_session_cookie, digest, new_token, session_cookie,
+use super::{
+    LoginBody, PasswordBody, SignupBody, With, do_change_password, do_login, do_signup, end,
 };
+use crate::AppState;
+use crate::auth::{ApiUser, ClientIp, clear_session_cookie, digest, new_token, session_cookie};
 use crate::error::ApiError;
 use crate::request::{ApiJson, ApiPath};
 use axum::Json;
@@ -73,7 +73,8 @@ async fn signup(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignupBody>,
 ) -> Result<Response, ApiError> {
-    let (account, session, token) = do_signup(&state, &body).await?;
+    let (account, session, token) = do_signup(&state, &body, With::Token).await?;
+    let token = token.ok_or_else(|| ApiError::Internal("a sign-up without its token".into()))?;
     Ok((
         StatusCode::CREATED,
         [(header::SET_COOKIE, session_cookie(&session, &headers))],
@@ -85,8 +86,10 @@ async fn signup(
         .into_response())
 }
 
-/// Logs in. Answers a new API token and sets a log-in cookie. Failed attempts are limited
-/// per account (10 per 15 minutes) and, generously, per address.
+/// Logs in. Answers a new API token and sets a log-in cookie. After five wrong passwords
+/// for one account from one address, that address waits before trying that account again
+/// (30 seconds after the latest failure, doubling up to 15 minutes; 429 with `Retry-After`);
+/// other addresses are not slowed. Attempts per address are also limited, generously.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -104,7 +107,8 @@ async fn login(
     headers: HeaderMap,
     ApiJson(body): ApiJson<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let (account, session, token) = do_login(&state, &body, ip).await?;
+    let (account, session, token) = do_login(&state, &body, ip, With::Token).await?;
+    let token = token.ok_or_else(|| ApiError::Internal("a log-in without its token".into()))?;
     Ok((
         [(header::SET_COOKIE, session_cookie(&session, &headers))],
         Json(TokenDto {
@@ -132,21 +136,30 @@ async fn me(user: ApiUser) -> Json<UserDto> {
     Json(UserDto::from(&user.account))
 }
 
-/// Changes the password; other log-in sessions end.
-#[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordBody,
-    responses((status = 204), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
+/// What a password change ended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordChangedDto {
+    /// Log-in sessions of the account that ended (all but the one making the request).
+    sessions_ended: u64,
+    /// API tokens of the account that were revoked (all but the one making the request).
+    tokens_revoked: u64,
+}
 
+/// Changes the password. Every other log-in session of the account ends and every other
+/// API token is revoked; the session or token making the request stays. The answer says
+/// how many.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordBody,
+    responses((status = 200, body = PasswordChangedDto), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn change_password(
     State(state): State<AppState>,
     user: ApiUser,
     ApiJson(body): ApiJson<PasswordBody>,
-) -> Result<StatusCode, ApiError> {
-    let keep = match &user.credential {
-        Credential::Session(d) => Some(d.as_str()),
-        Credential::Token(_) => None,
-    };
-    do_change_password(&state, &user.account, keep, &body).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Json<PasswordChangedDto>, ApiError> {
+    let done = do_change_password(&state, &user.account, &user.credential, &body).await?;
+    Ok(Json(PasswordChangedDto {
+        sessions_ended: done.sessions_ended,
+        tokens_revoked: done.tokens_revoked,
+    }))
 }
 
 /// An API token as listed.
@@ -156,6 +169,10 @@ pub struct TokenInfoDto {
     label: String,
     created_at: chrono::DateTime<chrono::Utc>,
     revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it stops working; null: when revoked.
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// When it was last used (to the minute); null: never.
+    last_used_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The caller's API tokens (without their secrets).
@@ -175,15 +192,21 @@ async fn list_tokens(
                 label: t.label,
                 created_at: t.created_at,
                 revoked_at: t.revoked_at,
+                expires_at: t.expires_at,
+                last_used_at: t.last_used_at,
             })
             .collect(),
     ))
 }
 
-/// A label for a new token.
+/// A new token: what it is for, and until when it works.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewTokenBody {
     label: String,
+    /// When it stops working (RFC 3339, in the future, at most five years ahead); absent:
+    /// when revoked.
+    #[serde(default)]
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Issues a new API token.
@@ -198,6 +221,7 @@ async fn create_token(
         state.context(),
         &user.account,
         &body.label,
+        body.expires_at,
         &digest(&token),
     )
     .await?;

@@ -36,21 +36,32 @@ pub struct LoginBody {
     password: String,
 }
 
-/// Fresh log-in session and API token secrets, and what the store keeps of them.
+/// A fresh log-in session secret and, for the API, an API token, and what the store keeps
+/// of them. Pages log in with the cookie alone: they mint no token.
 struct Fresh {
     session: String,
-    token: String,
+    token: Option<String>,
     session_hash: String,
-    token_hash: String,
+    token_hash: Option<String>,
     expires: chrono::DateTime<chrono::Utc>,
 }
 
+/// Whether a sign-up or log-in also answers an API token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum With {
+    /// The API's: a token in the answer, and the cookie.
+    Token,
+    /// A page's: the cookie only.
+    CookieOnly,
+}
+
 impl Fresh {
-    fn new(state: &AppState) -> Self {
-        let (session, token) = (new_token(), new_token());
+    fn new(state: &AppState, with: With) -> Self {
+        let session = new_token();
+        let token = (with == With::Token).then(new_token);
         Self {
             session_hash: digest(&session),
-            token_hash: digest(&token),
+            token_hash: token.as_deref().map(digest),
             session,
             token,
             expires: state.clock.now() + Duration::days(LOGIN_DAYS),
@@ -61,17 +72,19 @@ impl Fresh {
         Secrets {
             login_hash: &self.session_hash,
             login_expires: self.expires,
-            token_hash: &self.token_hash,
+            token_hash: self.token_hash.as_deref(),
         }
     }
 }
 
-/// Creates an account; answers it with a new log-in session token and API token.
+/// Creates an account; answers it with a new log-in session secret and, `with` a token,
+/// an API token.
 async fn do_signup(
     state: &AppState,
     body: &SignupBody,
-) -> Result<(Account, String, String), ApiError> {
-    let fresh = Fresh::new(state);
+    with: With,
+) -> Result<(Account, String, Option<String>), ApiError> {
+    let fresh = Fresh::new(state, with);
     // One transaction: the account, its log-in session, its API token and its calendar key
     // (made now, so that reading one's agenda the first time, in a keynote rush, say, does
     // not have to write).
@@ -95,43 +108,44 @@ async fn do_signup(
 }
 
 /// Checks credentials under the rate limits (the same answer for an unknown email and a
-/// wrong password) and starts a log-in session and an API token.
+/// wrong password) and starts a log-in session and, `with` a token, an API token.
 async fn do_login(
     state: &AppState,
     body: &LoginBody,
     ip: Option<std::net::IpAddr>,
-) -> Result<(Account, String, String), ApiError> {
-    // Attempts per address are counted here, per instance; failures per account in the
-    // database, so that limit holds however a load balancer spreads the attempts.
+    with: With,
+) -> Result<(Account, String, Option<String>), ApiError> {
+    // Attempts per address are counted here, per instance; failures per account and
+    // address in the database, so that slowdown holds however a load balancer spreads the
+    // attempts.
     if let Some(wait) = state.limits.check(ip) {
         return Err(ApiError::RateLimited(wait));
     }
-    let lockout = accounts::Lockout {
-        failures: crate::auth::ACCOUNT_FAILURES,
-        window: Duration::from_std(crate::auth::ACCOUNT_WINDOW)
-            .unwrap_or_else(|_| Duration::minutes(15)),
-    };
-    let fresh = Fresh::new(state);
+    let fresh = Fresh::new(state, with);
     let account = accounts::log_in(
         state.context(),
         &state.hash_cost,
         &accounts::LogIn {
             email: &body.email,
             password: &body.password,
+            from: ip,
         },
-        lockout,
+        crate::auth::LOG_IN_SLOWDOWN,
         &fresh.secrets(),
     )
     .await?;
     Ok((account, fresh.session, fresh.token))
 }
 
-async fn end(state: &AppState, account: &Account, credential: &Credential) -> Result<(), ApiError> {
-    let credential = match credential {
+fn credential(c: &Credential) -> accounts::Credential<'_> {
+    match c {
         Credential::Session(d) => accounts::Credential::Session(d),
         Credential::Token(d) => accounts::Credential::Token(d),
-    };
-    Ok(accounts::log_out(state.context(), account, credential).await?)
+    }
+}
+
+async fn end(state: &AppState, account: &Account, used: &Credential) -> Result<(), ApiError> {
+    Ok(accounts::log_out(state.context(), account, credential(used)).await?)
 }
 
 /// Password change fields.
@@ -142,12 +156,14 @@ pub struct PasswordBody {
     new: String,
 }
 
+/// Changes the password; every other log-in session and API token of the account ends
+/// (the one `used` for the change stays).
 async fn do_change_password(
     state: &AppState,
     user: &Account,
-    keep: Option<&str>,
+    used: &Credential,
     body: &PasswordBody,
-) -> Result<(), ApiError> {
+) -> Result<accounts::PasswordChanged, ApiError> {
     Ok(accounts::change_password(
         state.context(),
         &state.hash_cost,
@@ -156,7 +172,7 @@ async fn do_change_password(
             current: &body.current,
             new: &body.new,
         },
-        keep,
+        credential(used),
     )
     .await?)
 }

@@ -1,10 +1,11 @@
 //! The pages and forms of this feature.
 
-use super::{LoginBody, PasswordBody, SignupBody, do_change_password, do_login, do_signup, end};
+use super::{
+    LoginBody, PasswordBody, SignupBody, With, do_change_password, do_login, do_signup, end,
+};
 use crate::AppState;
 use crate::auth::{
-    ClientIp, Credential, MaybeUser, PageUser, clear_session_cookie, digest, new_token,
-    session_cookie,
+    ClientIp, MaybeUser, PageUser, clear_session_cookie, digest, new_token, session_cookie,
 };
 use crate::error::{ApiError, PageError};
 use crate::request::PagePath;
@@ -103,7 +104,7 @@ async fn signup_form(
         password: f.password,
         name: f.name.clone(),
     };
-    match do_signup(&state, &body).await {
+    match do_signup(&state, &body, With::CookieOnly).await {
         Ok((_, session, _)) => logged_in(&session, &headers, &next),
         Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict(_))) => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -139,7 +140,7 @@ async fn login_form(
         email: f.email.clone(),
         password: f.password,
     };
-    match do_login(&state, &body, ip).await {
+    match do_login(&state, &body, ip, With::CookieOnly).await {
         Ok((_, session, _)) => logged_in(&session, &headers, &next),
         Err(e @ (ApiError::Unauthorized(_) | ApiError::RateLimited(_))) => {
             let status = if matches!(e, ApiError::RateLimited(_)) {
@@ -190,7 +191,10 @@ struct TokenRow {
     id: i64,
     label: String,
     created: String,
+    last_used: String,
+    expires: String,
     revoked: bool,
+    expired: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -215,9 +219,6 @@ async fn account_page(
     Query(q): Query<AccountQuery>,
 ) -> Result<AccountPage, PageError> {
     let message = match q.done.as_deref() {
-        Some("password") => {
-            Some("Your password was changed; other devices were logged out.".to_owned())
-        }
         Some("revoked") => Some("The token was revoked.".to_owned()),
         _ => None,
     };
@@ -232,6 +233,13 @@ async fn account_view(
     error: Option<String>,
 ) -> Result<AccountPage, PageError> {
     let tokens = state.store.api_tokens(account.id).await?;
+    let now = state.clock.now();
+    let when = |t: Option<chrono::DateTime<chrono::Utc>>, none: &str| {
+        t.map_or_else(
+            || none.to_owned(),
+            |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        )
+    };
     Ok(AccountPage {
         name: account.name.clone(),
         email: account.email.clone(),
@@ -240,8 +248,11 @@ async fn account_view(
             .map(|t| TokenRow {
                 id: t.id,
                 label: t.label,
-                created: t.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                created: when(Some(t.created_at), ""),
+                last_used: when(t.last_used_at, "never"),
+                expires: when(t.expires_at, "never"),
                 revoked: t.revoked_at.is_some(),
+                expired: t.expires_at.is_some_and(|e| e <= now),
             })
             .collect(),
         new_token,
@@ -261,14 +272,10 @@ async fn password_form(
     user: PageUser,
     Form(f): Form<PasswordForm>,
 ) -> Response {
-    let keep = match &user.credential {
-        Credential::Session(d) => Some(d.clone()),
-        Credential::Token(_) => None,
-    };
     match do_change_password(
         &state,
         &user.account,
-        keep.as_deref(),
+        &user.credential,
         &PasswordBody {
             current: f.current,
             new: f.new,
@@ -276,7 +283,17 @@ async fn password_form(
     )
     .await
     {
-        Ok(()) => Redirect::to("/account?done=password").into_response(),
+        Ok(done) => {
+            let message = format!(
+                "Your password was changed: {} and {} ended.",
+                count(done.sessions_ended, "other log-in", "other log-ins"),
+                count(done.tokens_revoked, "API token", "API tokens"),
+            );
+            match account_view(&state, &user.account, None, Some(message), None).await {
+                Ok(page) => page.into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
         Err(e @ ApiError::Invalid { .. }) => {
             match account_view(&state, &user.account, None, None, Some(e.to_string())).await {
                 Ok(page) => (StatusCode::UNPROCESSABLE_ENTITY, page).into_response(),
@@ -287,9 +304,20 @@ async fn password_form(
     }
 }
 
+fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 #[derive(Debug, Deserialize)]
 struct TokenForm {
     label: String,
+    /// Days the token works; empty: until revoked.
+    #[serde(default)]
+    days: String,
 }
 
 async fn token_form(
@@ -302,10 +330,25 @@ async fn token_form(
     } else {
         &f.label
     };
+    let expires_at = match f.days.trim() {
+        "" => None,
+        d => Some(
+            d.parse::<u32>()
+                .ok()
+                .filter(|d| (1..=366).contains(d))
+                .map(|d| state.clock.now() + chrono::Duration::days(i64::from(d)))
+                .ok_or_else(|| PageError::Invalid(format!("{d:?} is not a number of days")))?,
+        ),
+    };
     let token = new_token();
-    let (_, label) =
-        hallway_app::accounts::create_token(state.context(), &user.account, label, &digest(&token))
-            .await?;
+    let (_, label) = hallway_app::accounts::create_token(
+        state.context(),
+        &user.account,
+        label,
+        expires_at,
+        &digest(&token),
+    )
+    .await?;
     // The secret is shown once, on this response, and never stored.
     account_view(
         &state,
