@@ -20,7 +20,11 @@ pub trait Passwords: Sync {
     /// The hash to store for `password`.
     fn hash(&self, password: &str) -> impl Future<Output = Result<String, AppError>> + Send;
     /// Whether `password` is the one `hash` was made of.
-    fn matches(&self, password: &str, hash: &str) -> impl Future<Output = bool> + Send;
+    fn matches(
+        &self,
+        password: &str,
+        hash: &str,
+    ) -> impl Future<Output = Result<bool, AppError>> + Send;
 }
 
 /// The log-in session and API token a sign-up or log-in starts, as their hashes.
@@ -155,7 +159,7 @@ pub async fn log_in(
         Err(_) => None,
     };
     let account = match found {
-        Some((account, Some(hash))) if passwords.matches(cmd.password, &hash).await => account,
+        Some((account, Some(hash))) if passwords.matches(cmd.password, &hash).await? => account,
         _ => {
             ctx.store.record_login_failure(&key, ctx.now, since).await?;
             return Err(AppError::Unauthenticated("the email or password is wrong"));
@@ -239,7 +243,7 @@ pub async fn change_password(
         .password_hash(account.id)
         .await?
         .unwrap_or_default();
-    if !passwords.matches(cmd.current, &stored).await {
+    if !passwords.matches(cmd.current, &stored).await? {
         return Err(invalid("current", "is not the current password"));
     }
     let hash = passwords.hash(new.expose()).await?;

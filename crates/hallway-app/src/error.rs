@@ -32,6 +32,10 @@ pub enum AppError {
     /// Occurs when too many attempts were made; holds the seconds to wait.
     #[error("too many attempts; try again in {0} s")]
     Throttled(u64),
+    /// Occurs when the server is too busy to do this now (passwords are being checked at
+    /// its limit); holds the seconds to wait.
+    #[error("too busy right now; try again in {0} s")]
+    Busy(u64),
     /// Occurs when something outside the store fails (hashing a password).
     #[error("internal: {0}")]
     Internal(String),

@@ -1,5 +1,5 @@
-//! Who is asking: log-in sessions (cookie) and API tokens (bearer), password hashing off the
-//! async threads, and the log-in rate limits.
+//! Who is asking: log-in sessions (cookie) and API tokens (bearer), and the rate limits of
+//! log-ins and sign-ups (password hashing is in `passwords`).
 //!
 //! Secrets are random 256-bit tokens, base64url; the database keeps only their SHA-256, so a
 //! copy of the database does not let anyone in.
@@ -9,8 +9,6 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::{Argon2, Params, PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -54,73 +52,7 @@ pub fn digest(token: &str) -> String {
         .collect()
 }
 
-/// Argon2id parameters. The defaults are OWASP's (19 MiB, 2 passes); tests lower them (the
-/// binary's `--argon2-memory-kib` and `--argon2-passes`) to stay fast.
-#[derive(Clone, Debug)]
-pub struct HashCost {
-    /// Memory per hash, KiB.
-    pub memory_kib: u32,
-    /// Passes over the memory.
-    pub passes: u32,
-}
-
-impl Default for HashCost {
-    fn default() -> Self {
-        Self {
-            memory_kib: 19 * 1024,
-            passes: 2,
-        }
-    }
-}
-
-impl HashCost {
-    /// A cost of `memory_kib` KiB (at least 8, Argon2's least) and `passes` (at least 1).
-    pub fn new(memory_kib: u32, passes: u32) -> Self {
-        Self {
-            memory_kib: memory_kib.max(8),
-            passes: passes.max(1),
-        }
-    }
-
-    fn hasher(&self) -> Argon2<'static> {
-        let params = Params::new(self.memory_kib, self.passes, 1, None).unwrap_or_default();
-        Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-    }
-
-    /// Hashes `password` on a blocking thread (Argon2 takes tens of milliseconds on
-    /// purpose; the async threads must not wait for it).
-    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
-        let hasher = self.hasher();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _enter = span.enter();
-            hasher
-                .hash_password(password.as_bytes())
-                .map(|h: PasswordHash| h.to_string())
-        })
-        .await
-        .map_err(|e| ApiError::Internal(format!("hashing task: {e}")))?
-        .map_err(|e| ApiError::Internal(format!("hashing: {e}")))
-    }
-
-    /// Checks `password` against a stored hash, on a blocking thread. The parameters stored
-    /// in the hash are used, so a changed cost does not lock anybody out.
-    pub async fn verify(&self, password: String, stored: String) -> bool {
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _enter = span.enter();
-            PasswordHash::new(&stored)
-                .map(|h| {
-                    Argon2::default()
-                        .verify_password(password.as_bytes(), &h)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        })
-        .await
-        .unwrap_or(false)
-    }
-}
+pub use crate::passwords::HashCost;
 
 /// A fixed-window counter per key.
 #[derive(Debug)]
@@ -178,27 +110,43 @@ pub const LOG_IN_SLOWDOWN: hallway_app::accounts::Slowdown = hallway_app::accoun
 /// venue share one NAT address (default 6,000 per minute; `HALLWAY_LOGIN_PER_IP_PER_MINUTE`).
 /// They are counted per instance; failures of one account from one address
 /// ([`LOG_IN_SLOWDOWN`]) are counted in the database, so that holds across instances.
+/// Sign-ups are limited per address the same way (default 600 per minute;
+/// `HALLWAY_SIGNUPS_PER_IP_PER_MINUTE`): each one costs a password hash.
 #[derive(Debug)]
 pub struct LoginLimits {
     ips: Windows<IpAddr>,
+    signups: Windows<IpAddr>,
 }
 
 impl LoginLimits {
-    /// Limits with `per_ip_per_minute` attempts per address.
-    pub fn new(per_ip_per_minute: u32) -> Self {
+    /// Limits with `per_ip_per_minute` log-in attempts and `signups_per_ip_per_minute`
+    /// sign-ups per address.
+    pub fn new(per_ip_per_minute: u32, signups_per_ip_per_minute: u32) -> Self {
+        let minute = Duration::from_secs(60);
         Self {
-            ips: Windows::new(per_ip_per_minute.max(1), Duration::from_secs(60)),
+            ips: Windows::new(per_ip_per_minute.max(1), minute),
+            signups: Windows::new(signups_per_ip_per_minute.max(1), minute),
         }
     }
 
-    /// Seconds to wait before trying again from `ip`, if its limit is reached; otherwise
-    /// counts the attempt.
+    /// Seconds to wait before trying to log in again from `ip`, if its limit is reached;
+    /// otherwise counts the attempt.
     pub fn check(&self, ip: Option<IpAddr>) -> Option<u64> {
+        Self::count(&self.ips, ip)
+    }
+
+    /// Seconds to wait before signing up again from `ip`, if its limit is reached;
+    /// otherwise counts the sign-up.
+    pub fn check_signup(&self, ip: Option<IpAddr>) -> Option<u64> {
+        Self::count(&self.signups, ip)
+    }
+
+    fn count(windows: &Windows<IpAddr>, ip: Option<IpAddr>) -> Option<u64> {
         let ip = ip?;
-        if let Some(wait) = self.ips.blocked(&ip) {
+        if let Some(wait) = windows.blocked(&ip) {
             return Some(wait);
         }
-        self.ips.record(&ip);
+        windows.record(&ip);
         None
     }
 }
@@ -415,28 +363,6 @@ impl FromRequestParts<AppState> for PageUser {
     }
 }
 
-impl hallway_app::accounts::Passwords for HashCost {
-    fn hash(
-        &self,
-        password: &str,
-    ) -> impl std::future::Future<Output = Result<String, hallway_app::AppError>> + Send {
-        let password = password.to_owned();
-        async move {
-            HashCost::hash(self, password)
-                .await
-                .map_err(|e| hallway_app::AppError::Internal(e.to_string()))
-        }
-    }
-
-    fn matches(
-        &self,
-        password: &str,
-        hash: &str,
-    ) -> impl std::future::Future<Output = bool> + Send {
-        HashCost::verify(self, password.to_owned(), hash.to_owned())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -455,13 +381,19 @@ mod tests {
 
     #[test]
     fn address_limits_count_every_attempt() {
-        let limits = LoginLimits::new(3);
+        let limits = LoginLimits::new(3, 2);
         let ip: IpAddr = [10, 0, 0, 1].into();
         let other: IpAddr = [10, 0, 0, 2].into();
         for _ in 0..3 {
             assert!(limits.check(Some(ip)).is_none());
         }
         assert!(limits.check(Some(ip)).is_some(), "the limit (3) is reached");
+        // Sign-ups are counted apart from log-ins.
+        for _ in 0..2 {
+            assert!(limits.check_signup(Some(ip)).is_none());
+        }
+        assert!(limits.check_signup(Some(ip)).is_some(), "two sign-ups");
+        assert!(limits.check_signup(Some(other)).is_none());
         assert!(
             limits.check(Some(other)).is_none(),
             "other addresses are not"

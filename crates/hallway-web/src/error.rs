@@ -44,6 +44,10 @@ pub enum ApiError {
     /// Occurs when too many log-in attempts were made; holds the seconds to wait.
     #[error("too many attempts; try again in {0} s")]
     RateLimited(u64),
+    /// Occurs when the server is at its limit of work of this kind (passwords being
+    /// checked); holds the seconds to wait.
+    #[error("too busy right now; try again in {0} s")]
+    Busy(u64),
     /// Occurs when a request clashes with the state (a taken email, a started session).
     #[error("{0}")]
     Conflict(String),
@@ -167,7 +171,20 @@ impl IntoResponse for ApiError {
                     StatusCode::TOO_MANY_REQUESTS,
                     "rate-limited",
                     "Too many attempts",
-                    format!("Too many log-in attempts; try again in {wait} s."),
+                    format!("Too many attempts from here; try again in {wait} s."),
+                    None,
+                );
+                if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
+            Self::Busy(wait) => {
+                let mut r = problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "Too busy right now",
+                    format!("Too many passwords are being checked at once; try again in {wait} s."),
                     None,
                 );
                 if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
@@ -223,6 +240,9 @@ pub enum PageError {
     /// Occurs when the change cannot be made as things stand; the text says why.
     #[error("{0}")]
     Conflict(String),
+    /// Occurs when the server is too busy to do this now; holds the seconds to wait.
+    #[error("too busy right now; try again in {0} s")]
+    Busy(u64),
 }
 
 impl From<hallway_app::AppError> for ApiError {
@@ -234,6 +254,7 @@ impl From<hallway_app::AppError> for ApiError {
             E::Conflict(m) => Self::Conflict(m),
             E::Unauthenticated(m) => Self::Unauthorized(m),
             E::Throttled(s) => Self::RateLimited(s),
+            E::Busy(s) => Self::Busy(s),
             E::Invalid { field, message } => Self::Invalid { field, message },
             E::Store(e) => Self::Store(e),
             other => Self::Internal(other.to_string()),
@@ -258,6 +279,7 @@ impl From<ApiError> for PageError {
             }
             ApiError::Forbidden(m) => Self::Forbidden(m),
             ApiError::Conflict(m) => Self::Conflict(m),
+            ApiError::Busy(s) => Self::Busy(s),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -315,6 +337,20 @@ impl IntoResponse for PageError {
                 detail,
             }
             .render_with(StatusCode::CONFLICT),
+            Self::Busy(wait) => {
+                let mut r = ErrorPage {
+                    status: 503,
+                    heading: "Too busy right now",
+                    detail: format!(
+                        "Many people are signing in at once. Try again in {wait} seconds."
+                    ),
+                }
+                .render_with(StatusCode::SERVICE_UNAVAILABLE);
+                if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                r
+            }
             Self::Internal(cause) => {
                 tracing::error!(%cause, "internal failure on a page");
                 ErrorPage {

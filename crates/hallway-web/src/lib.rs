@@ -12,6 +12,7 @@ mod error;
 mod headers;
 pub mod live;
 mod openapi;
+mod passwords;
 mod request;
 mod routes;
 mod telemetry;
@@ -37,6 +38,8 @@ pub struct WebConfig {
     pub hash_cost: auth::HashCost,
     /// Log-in attempts allowed per client address and minute.
     pub login_per_ip_per_minute: u32,
+    /// Sign-ups allowed per client address and minute.
+    pub signups_per_ip_per_minute: u32,
     /// This server's public address for links in exports and badge QR codes
     /// (`https://hallway.example`); `None`: the request's `Host`.
     pub public_url: Option<String>,
@@ -47,6 +50,7 @@ impl Default for WebConfig {
         Self {
             hash_cost: auth::HashCost::default(),
             login_per_ip_per_minute: 6000,
+            signups_per_ip_per_minute: 600,
             public_url: None,
         }
     }
@@ -93,7 +97,10 @@ impl AppState {
             featured,
             public_url,
             hash_cost: config.hash_cost,
-            limits: Arc::new(auth::LoginLimits::new(config.login_per_ip_per_minute)),
+            limits: Arc::new(auth::LoginLimits::new(
+                config.login_per_ip_per_minute,
+                config.signups_per_ip_per_minute,
+            )),
             guesses: Arc::default(),
             live: live::Bus::default(),
             session_json: Arc::default(),

@@ -255,6 +255,16 @@ async fn problems() -> ProblemsPage {
                 meaning: "A parameter or field is malformed; `field` names it and `detail` says why.",
             },
             ProblemType {
+                slug: "rate-limited",
+                status: 429,
+                meaning: "Too many attempts (log-ins, sign-ups) from here; `Retry-After` says how many seconds to wait.",
+            },
+            ProblemType {
+                slug: "busy",
+                status: 503,
+                meaning: "The server is checking as many passwords as it can at once; `Retry-After` says when to try again.",
+            },
+            ProblemType {
                 slug: "conflict",
                 status: 409,
                 meaning: "The request clashes with what is stored (a taken slug, an overlapping session).",

@@ -35,6 +35,16 @@ pub struct Tuning {
         default_value_t = 2
     )]
     pub argon2_passes: u32,
+    /// Password hashes computed at once (default: the number of cores). Each takes the
+    /// Argon2 memory while it runs, so this bounds what a burst of sign-ups costs.
+    #[arg(long, global = true, env = "HALLWAY_PASSWORD_HASHES_AT_ONCE")]
+    pub password_hashes_at_once: Option<usize>,
+    /// Password hashes that may wait for their turn (default: 1,024, or 64 x the number at
+    /// once if more); waiting costs no Argon2 memory;
+    /// beyond that, or after 10 s of waiting, a sign-up or log-in answers 503 with
+    /// Retry-After.
+    #[arg(long, global = true, env = "HALLWAY_PASSWORD_HASH_QUEUE")]
+    pub password_hash_queue: Option<usize>,
     /// Log-in attempts allowed per client address and minute (a venue's attendees may share
     /// one NAT address).
     #[arg(
@@ -44,6 +54,15 @@ pub struct Tuning {
         default_value_t = 6000
     )]
     pub login_per_ip_per_minute: u32,
+    /// Sign-ups allowed per client address and minute (each costs a password hash; a
+    /// venue's attendees may share one NAT address).
+    #[arg(
+        long,
+        global = true,
+        env = "HALLWAY_SIGNUPS_PER_IP_PER_MINUTE",
+        default_value_t = 600
+    )]
+    pub signups_per_ip_per_minute: u32,
     /// Database connections per instance, 1 to 256 (default 8). Several instances on one
     /// PostgreSQL need max_connections >= instances x (pool + 2).
     #[arg(long, global = true, env = "HALLWAY_DB_POOL")]

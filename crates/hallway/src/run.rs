@@ -40,8 +40,18 @@ impl Config {
         Ok(Self {
             store,
             web: hallway_web::WebConfig {
-                hash_cost: hallway_web::auth::HashCost::new(t.argon2_memory_kib, t.argon2_passes),
+                hash_cost: {
+                    let cores = std::thread::available_parallelism().map_or(2, usize::from);
+                    let at_once = t.password_hashes_at_once.unwrap_or(cores).max(1);
+                    hallway_web::auth::HashCost::gated(
+                        t.argon2_memory_kib,
+                        t.argon2_passes,
+                        at_once,
+                        t.password_hash_queue.unwrap_or((64 * at_once).max(1024)),
+                    )
+                },
                 login_per_ip_per_minute: t.login_per_ip_per_minute,
+                signups_per_ip_per_minute: t.signups_per_ip_per_minute,
                 public_url: None,
             },
             reminder_tick: std::time::Duration::from_millis(t.reminder_tick_ms.max(50)),

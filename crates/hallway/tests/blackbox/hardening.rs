@@ -103,3 +103,155 @@ server_test!(the_schedule_csv_defuses_formulas, |app| async move {
     );
     assert!(!csv.lines().any(|l| l.starts_with('=')), "{csv}");
 });
+
+async fn demo_with(db: hallway_store::testing::TestDb, env: &[(&str, &str)]) -> common::TestApp {
+    common::TestApp::start_with_env(
+        db,
+        &["demo", "--attendees", "0", "--listen", "127.0.0.1:0"],
+        env,
+    )
+    .await
+}
+
+fn sign_up_body(email: &str) -> serde_json::Value {
+    json!({"email": email, "password": "correct horse battery", "name": "Someone"})
+}
+
+async fn sign_ups_are_limited_per_address(db: hallway_store::testing::TestDb) {
+    let app = demo_with(db, &[("HALLWAY_SIGNUPS_PER_IP_PER_MINUTE", "3")]).await;
+    let here = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 4]))
+        .build()
+        .unwrap();
+    for i in 0..3 {
+        let r = here
+            .post(app.url("/api/v1/auth/signup"))
+            .json(&sign_up_body(&format!("nat{i}@test.invalid")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "sign-up {i}");
+    }
+    let r = here
+        .post(app.url("/api/v1/auth/signup"))
+        .json(&sign_up_body("nat3@test.invalid"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(header(&r, "retry-after").parse::<u64>().unwrap() >= 1);
+    assert_eq!(header(&r, "content-type"), "application/problem+json");
+    // The page says so too, on its form.
+    let r = here
+        .post(app.url("/signup"))
+        .form(&[
+            ("email", "nat4@test.invalid"),
+            ("password", "correct horse battery"),
+            ("name", "Page"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Too many attempts; try again in")
+    );
+    // Another address is not affected, and the refused sign-ups made no account.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 5]))
+        .build()
+        .unwrap();
+    for email in ["nat3@test.invalid", "nat4@test.invalid"] {
+        let r = elsewhere
+            .post(app.url("/api/v1/auth/signup"))
+            .json(&sign_up_body(email))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{email}");
+    }
+}
+
+#[tokio::test]
+async fn sign_ups_are_limited_per_address_sqlite() {
+    sign_ups_are_limited_per_address(hallway_store::testing::TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn sign_ups_are_limited_per_address_postgres() {
+    if let Some(db) = hallway_store::testing::TestDb::postgres("hardening::sign_ups_limited").await
+    {
+        sign_ups_are_limited_per_address(db).await;
+    }
+}
+
+/// With one hash at a time and no queue, a burst of sign-ups is answered at once: each
+/// either made its account or was refused with 503 and `Retry-After` and made nothing (the
+/// refused try again and succeed). Never a 500, never a second account.
+async fn a_burst_of_sign_ups_is_refused_cleanly_beyond_the_gate(
+    db: hallway_store::testing::TestDb,
+) {
+    let app = demo_with(
+        db,
+        &[
+            ("HALLWAY_PASSWORD_HASHES_AT_ONCE", "1"),
+            ("HALLWAY_PASSWORD_HASH_QUEUE", "0"),
+            ("HALLWAY_ARGON2_MEMORY_KIB", "4096"),
+        ],
+    )
+    .await;
+    let mut burst = tokio::task::JoinSet::new();
+    for i in 0..24 {
+        let (client, url) = (app.client.clone(), app.url("/api/v1/auth/signup"));
+        burst.spawn(async move {
+            let r = client
+                .post(url)
+                .json(&sign_up_body(&format!("burst{i}@test.invalid")))
+                .send()
+                .await
+                .unwrap();
+            let (status, wait) = (r.status().as_u16(), header(&r, "retry-after"));
+            (i, status, wait)
+        });
+    }
+    let mut refused = Vec::new();
+    while let Some(done) = burst.join_next().await {
+        let (i, status, wait) = done.unwrap();
+        match status {
+            201 => {}
+            503 => {
+                assert!(wait.parse::<u64>().unwrap() >= 1, "Retry-After");
+                refused.push(i);
+            }
+            other => panic!("sign-up {i}: {other}"),
+        }
+    }
+    for i in refused {
+        let r = app
+            .client
+            .post(app.url("/api/v1/auth/signup"))
+            .json(&sign_up_body(&format!("burst{i}@test.invalid")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "a refused sign-up made nothing: {i}");
+    }
+}
+
+#[tokio::test]
+async fn a_burst_of_sign_ups_is_refused_cleanly_beyond_the_gate_sqlite() {
+    a_burst_of_sign_ups_is_refused_cleanly_beyond_the_gate(
+        hallway_store::testing::TestDb::sqlite(),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_burst_of_sign_ups_is_refused_cleanly_beyond_the_gate_postgres() {
+    if let Some(db) = hallway_store::testing::TestDb::postgres("hardening::burst").await {
+        a_burst_of_sign_ups_is_refused_cleanly_beyond_the_gate(db).await;
+    }
+}

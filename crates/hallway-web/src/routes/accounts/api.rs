@@ -65,15 +65,18 @@ pub struct TokenDto {
     responses(
         (status = 201, body = TokenDto),
         (status = 400, description = "A field is invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The email has an account", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 409, description = "The email has an account", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many sign-ups from this address", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being checked at once (`Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 async fn signup(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignupBody>,
 ) -> Result<Response, ApiError> {
-    let (account, session, token) = do_signup(&state, &body, With::Token).await?;
+    let (account, session, token) = do_signup(&state, &body, ip, With::Token).await?;
     let token = token.ok_or_else(|| ApiError::Internal("a sign-up without its token".into()))?;
     Ok((
         StatusCode::CREATED,
@@ -98,7 +101,8 @@ async fn signup(
     responses(
         (status = 200, body = TokenDto),
         (status = 401, description = "Wrong email or password", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts", body = crate::error::Problem, content_type = "application/problem+json")
+        (status = 429, description = "Too many attempts", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many passwords being checked at once (`Retry-After`)", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 async fn login(

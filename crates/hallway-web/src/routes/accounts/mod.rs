@@ -82,8 +82,13 @@ impl Fresh {
 async fn do_signup(
     state: &AppState,
     body: &SignupBody,
+    ip: Option<std::net::IpAddr>,
     with: With,
 ) -> Result<(Account, String, Option<String>), ApiError> {
+    // Each sign-up costs a password hash: a few per address and minute, generously.
+    if let Some(wait) = state.limits.check_signup(ip) {
+        return Err(ApiError::RateLimited(wait));
+    }
     let fresh = Fresh::new(state, with);
     // One transaction: the account, its log-in session, its API token and its calendar key
     // (made now, so that reading one's agenda the first time, in a keynote rush, say, does

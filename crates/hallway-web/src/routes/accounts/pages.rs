@@ -93,8 +93,28 @@ fn logged_in(session: &str, headers: &HeaderMap, next: &str) -> Response {
         .into_response()
 }
 
+/// The sign-up or log-in form again, saying why it did not work (with `Retry-After` when
+/// the answer is to wait); `None` for errors a form cannot explain.
+fn form_again(e: &ApiError, page: LoginPage) -> Option<Response> {
+    let (status, wait) = match e {
+        ApiError::Invalid { .. } | ApiError::Conflict(_) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, None)
+        }
+        ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, None),
+        ApiError::RateLimited(w) => (StatusCode::TOO_MANY_REQUESTS, Some(*w)),
+        ApiError::Busy(w) => (StatusCode::SERVICE_UNAVAILABLE, Some(*w)),
+        _ => return None,
+    };
+    let mut r = (status, page).into_response();
+    if let Some(v) = wait.and_then(|w| axum::http::HeaderValue::from_str(&w.to_string()).ok()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Some(r)
+}
+
 async fn signup_form(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Form(f): Form<SignupForm>,
 ) -> Response {
@@ -104,21 +124,19 @@ async fn signup_form(
         password: f.password,
         name: f.name.clone(),
     };
-    match do_signup(&state, &body, With::CookieOnly).await {
+    match do_signup(&state, &body, ip, With::CookieOnly).await {
         Ok((_, session, _)) => logged_in(&session, &headers, &next),
-        Err(e @ (ApiError::Invalid { .. } | ApiError::Conflict(_))) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            LoginPage {
+        Err(e) => {
+            let page = LoginPage {
                 signup: true,
                 next,
                 email: f.email,
                 name: f.name,
-                error: Some(e.to_string()),
+                error: Some(capitalise(&e.to_string())),
                 user: None,
-            },
-        )
-            .into_response(),
-        Err(e) => PageError::from(e).into_response(),
+            };
+            form_again(&e, page).unwrap_or_else(|| PageError::from(e).into_response())
+        }
     }
 }
 
@@ -142,26 +160,17 @@ async fn login_form(
     };
     match do_login(&state, &body, ip, With::CookieOnly).await {
         Ok((_, session, _)) => logged_in(&session, &headers, &next),
-        Err(e @ (ApiError::Unauthorized(_) | ApiError::RateLimited(_))) => {
-            let status = if matches!(e, ApiError::RateLimited(_)) {
-                StatusCode::TOO_MANY_REQUESTS
-            } else {
-                StatusCode::UNAUTHORIZED
+        Err(e) => {
+            let page = LoginPage {
+                signup: false,
+                next,
+                email: f.email,
+                name: String::new(),
+                error: Some(capitalise(&e.to_string())),
+                user: None,
             };
-            (
-                status,
-                LoginPage {
-                    signup: false,
-                    next,
-                    email: f.email,
-                    name: String::new(),
-                    error: Some(capitalise(&e.to_string())),
-                    user: None,
-                },
-            )
-                .into_response()
+            form_again(&e, page).unwrap_or_else(|| PageError::from(e).into_response())
         }
-        Err(e) => PageError::from(e).into_response(),
     }
 }
 
