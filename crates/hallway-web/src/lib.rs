@@ -164,6 +164,8 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::csrf::CsrfLayer::new())
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(error::panic_response))
+        // What axum refuses by itself under /api/ is a problem document too.
+        .layer(axum::middleware::from_fn(request::api_problems))
         // Outermost, so every answer has them, refusals and panics too.
         .layer(axum::middleware::from_fn_with_state(state, headers::secure))
 }

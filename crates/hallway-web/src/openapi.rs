@@ -255,6 +255,21 @@ async fn problems() -> ProblemsPage {
                 meaning: "A parameter or field is malformed; `field` names it and `detail` says why.",
             },
             ProblemType {
+                slug: "method-not-allowed",
+                status: 405,
+                meaning: "The route exists but not with this method; `Allow` lists the methods it has.",
+            },
+            ProblemType {
+                slug: "too-large",
+                status: 413,
+                meaning: "The body is over the route's limit (32 MiB for a schedule upload).",
+            },
+            ProblemType {
+                slug: "unsupported-media-type",
+                status: 415,
+                meaning: "The body's Content-Type is not one the route reads.",
+            },
+            ProblemType {
                 slug: "rate-limited",
                 status: 429,
                 meaning: "Too many attempts (log-ins, sign-ups) from here; `Retry-After` says how many seconds to wait.",

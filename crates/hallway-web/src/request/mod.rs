@@ -4,12 +4,16 @@
 //! guard.
 
 mod conference;
+mod form;
 mod json;
 mod path;
+mod rejections;
 
 pub use conference::{
     Loaded, OrganizedApi, detail, ensure_visible, is_organizer, load, organized,
     organizer_conference, parse_id, published_id,
 };
+pub use form::PageForm;
 pub use json::{ApiJson, parse_json};
 pub use path::{ApiPath, PagePath};
+pub use rejections::api_problems;

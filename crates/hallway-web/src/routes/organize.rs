@@ -1,8 +1,9 @@
 //! Organizer tools that the agenda depends on: changing a session's capacity (API and the
 //! form on the session page). Only a conference's organizers and site admins may.
 
+use crate::request::PageForm;
 use axum::Json;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Redirect;
 use hallway_domain::{Capacity, SessionId};
@@ -114,7 +115,7 @@ async fn capacity_form(
     State(state): State<AppState>,
     user: PageUser,
     Path((slug, id)): Path<(String, String)>,
-    Form(f): Form<CapacityForm>,
+    PageForm(f): PageForm<CapacityForm>,
 ) -> Result<Redirect, PageError> {
     let capacity = match f.capacity.trim() {
         "" => None,

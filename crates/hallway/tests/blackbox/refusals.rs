@@ -75,3 +75,90 @@ server_test!(a_path_id_that_is_not_a_number_is_named, |app| async move {
     let html = r.text().await.unwrap();
     assert!(html.contains("Not found"), "{html}");
 });
+
+server_test!(
+    what_axum_refuses_under_the_api_is_a_problem_too,
+    |app| async move {
+        let token = app
+            .user("org@test.invalid", "organizer", Some("demo"))
+            .await;
+        // A method the route does not have: 405, with what it does have.
+        let r = app
+            .client
+            .delete(app.url("/api/v1/conferences"))
+            .send()
+            .await
+            .unwrap();
+        let allow = r.headers().get("allow").cloned();
+        let (status, body) = problem(r).await;
+        assert_eq!(status, 405, "{body}");
+        assert!(allow.is_some(), "Allow is kept");
+        // A query string that does not parse.
+        let r = app
+            .client
+            .post(app.url("/api/v1/conferences/demo/schedule?dry_run=maybe"))
+            .bearer_auth(&token)
+            .body("x")
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = problem(r).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("dry_run"),
+            "{body}"
+        );
+        // A body over the limit (32 MiB and a little).
+        let r = app
+            .client
+            .post(app.url("/api/v1/conferences/demo/schedule?dry_run=true"))
+            .bearer_auth(&token)
+            .body(vec![b' '; 33 * 1024 * 1024])
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = problem(r).await;
+        assert_eq!(status, 413, "{body}");
+    }
+);
+
+server_test!(
+    a_form_field_that_is_not_utf8_is_refused_by_name,
+    |app| async move {
+        let r = app
+            .client
+            .post(app.url("/signup"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("email=ren%40test.invalid&password=correct+horse+battery&name=Ren%E9")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("name: is not valid text"), "{page}");
+        // Nothing was made: there is no such account.
+        let (status, _) = app
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                "",
+                Some(json!({"email": "ren@test.invalid", "password": "correct horse battery"})),
+            )
+            .await;
+        assert_eq!(status, 401);
+        // The same name, as UTF-8, is fine.
+        let r = app
+            .client
+            .post(app.url("/signup"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("email=ren%40test.invalid&password=correct+horse+battery&name=Ren%C3%A9")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success() || r.status().is_redirection(),
+            "{}",
+            r.status()
+        );
+    }
+);

@@ -8,10 +8,11 @@ use crate::auth::{
     ClientIp, MaybeUser, PageUser, clear_session_cookie, digest, new_token, session_cookie,
 };
 use crate::error::{ApiError, PageError};
+use crate::request::PageForm;
 use crate::request::PagePath;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hallway_store::Account;
@@ -116,7 +117,7 @@ async fn signup_form(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(f): Form<SignupForm>,
+    PageForm(f): PageForm<SignupForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
     let body = SignupBody {
@@ -151,7 +152,7 @@ async fn login_form(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    Form(f): Form<LoginForm>,
+    PageForm(f): PageForm<LoginForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
     let body = LoginBody {
@@ -279,7 +280,7 @@ struct PasswordForm {
 async fn password_form(
     State(state): State<AppState>,
     user: PageUser,
-    Form(f): Form<PasswordForm>,
+    PageForm(f): PageForm<PasswordForm>,
 ) -> Response {
     match do_change_password(
         &state,
@@ -332,7 +333,7 @@ struct TokenForm {
 async fn token_form(
     State(state): State<AppState>,
     user: PageUser,
-    Form(f): Form<TokenForm>,
+    PageForm(f): PageForm<TokenForm>,
 ) -> Result<AccountPage, PageError> {
     let label = if f.label.trim().is_empty() {
         "unnamed"

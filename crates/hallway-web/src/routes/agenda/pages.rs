@@ -4,12 +4,13 @@ use super::calendar_url;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
+use crate::request::PageForm;
 use crate::request::{load, parse_id};
 use crate::view::ConfHeader;
 use crate::view::SessionCard;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use hallway_app::agenda;
@@ -150,7 +151,7 @@ async fn agenda_form(
     State(state): State<AppState>,
     user: PageUser,
     Path((slug, id)): Path<(String, String)>,
-    Form(f): Form<AgendaForm>,
+    PageForm(f): PageForm<AgendaForm>,
 ) -> Result<Response, PageError> {
     let loaded = load(&state, &slug).await?;
     let id = parse_id(&id, "session")?;
@@ -317,7 +318,7 @@ async fn reminders_form(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<RemindersForm>,
+    PageForm(f): PageForm<RemindersForm>,
 ) -> Result<Redirect, PageError> {
     let minutes = match f.minutes.trim() {
         "" | "off" => None,

@@ -4,12 +4,13 @@ use super::session_in;
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
+use crate::request::PageForm;
 use crate::request::{load, parse_id};
 use crate::view::ConfHeader;
 use crate::view::feedback::reader;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hallway_domain::SessionId;
 use hallway_domain::networking::{Rating, parse_comment};
@@ -43,7 +44,7 @@ async fn feedback_form(
     State(state): State<AppState>,
     user: PageUser,
     Path((slug, id)): Path<(String, String)>,
-    Form(f): Form<FeedbackForm>,
+    PageForm(f): PageForm<FeedbackForm>,
 ) -> Result<Response, PageError> {
     let (c, session) = session_in(&state, &slug, &id).await?;
     let rating = f
@@ -160,7 +161,7 @@ async fn hidden_form(
     State(state): State<AppState>,
     user: PageUser,
     Path((slug, id)): Path<(String, String)>,
-    Form(f): Form<HiddenForm>,
+    PageForm(f): PageForm<HiddenForm>,
 ) -> Result<Redirect, PageError> {
     let c = crate::request::published_id(&state, &slug).await?;
     if !crate::request::is_organizer(&state, c, &user.account).await? {

@@ -7,11 +7,12 @@ use super::{
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::PageError;
+use crate::request::PageForm;
 use crate::request::detail;
 use crate::view::ConfHeader;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
@@ -167,7 +168,7 @@ async fn card_form(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<CardForm>,
+    PageForm(f): PageForm<CardForm>,
 ) -> Result<Redirect, PageError> {
     let d = detail(&state, &slug).await?;
     let card = my_card(&state, d.conference.id, user.account.id).await?;
@@ -388,7 +389,7 @@ async fn code_form(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<CodeForm>,
+    PageForm(f): PageForm<CodeForm>,
 ) -> Result<Response, PageError> {
     let d = detail(&state, &slug).await?;
     let code = ShortCode::parse(&f.code).map_err(|e| PageError::Invalid(e.to_string()))?;
@@ -418,7 +419,7 @@ async fn contact_form(
     State(state): State<AppState>,
     user: PageUser,
     Path((slug, id)): Path<(String, String)>,
-    Form(f): Form<ContactForm>,
+    PageForm(f): PageForm<ContactForm>,
 ) -> Result<Redirect, PageError> {
     let d = detail(&state, &slug).await?;
     let c = d.conference.id;
@@ -613,7 +614,7 @@ async fn leaderboard_form(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<LeaderboardForm>,
+    PageForm(f): PageForm<LeaderboardForm>,
 ) -> Result<Redirect, PageError> {
     let d = detail(&state, &slug).await?;
     let c = d.conference.id;

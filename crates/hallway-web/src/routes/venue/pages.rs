@@ -6,12 +6,13 @@ use super::{
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{ApiError, PageError};
+use crate::request::PageForm;
 use crate::request::organizer_conference as organizer;
 use crate::request::{detail, parse_id};
 use crate::view::ConfHeader;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use hallway_app::DoorStaff;
 use hallway_domain::venue::{Audience, Direction};
@@ -117,7 +118,7 @@ async fn door_form(
     State(state): State<AppState>,
     user: PageUser,
     Path((slug, id)): Path<(String, String)>,
-    Form(f): Form<DoorForm>,
+    PageForm(f): PageForm<DoorForm>,
 ) -> Result<DoorPage, PageError> {
     let (mut page, c, room) = door_page_of(&state, &user, &slug, &id).await?;
     let direction = if f.direction == "out" {
@@ -199,7 +200,7 @@ async fn lab_form(
     State(state): State<AppState>,
     user: PageUser,
     Path((slug, id)): Path<(String, String)>,
-    Form(f): Form<LabForm>,
+    PageForm(f): PageForm<LabForm>,
 ) -> Result<Response, PageError> {
     let (mut page, c, session) = lab_page_of(&state, &user, &slug, &id).await?;
     let who = hallway_app::Attendee::new(user.account.clone(), c);
@@ -426,7 +427,7 @@ async fn announcement_form(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<AnnouncementForm>,
+    PageForm(f): PageForm<AnnouncementForm>,
 ) -> Result<Response, PageError> {
     let who = organizer(&state, &slug, &user.account).await?;
     match post(&state, &who, &f.text, &f.audience).await {

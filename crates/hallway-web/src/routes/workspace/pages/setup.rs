@@ -7,11 +7,12 @@ use super::{Flash, WsHeader, back, header, organized, zones};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::{ApiError, PageError};
+use crate::request::PageForm;
 use crate::request::PagePath;
 use crate::view::urlencode;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -60,7 +61,7 @@ pub(super) async fn new_page(user: PageUser) -> Result<NewPage, PageError> {
 pub(super) async fn new_submit(
     State(state): State<AppState>,
     user: PageUser,
-    Form(f): Form<NewForm>,
+    PageForm(f): PageForm<NewForm>,
 ) -> Result<Response, PageError> {
     let date = |raw: &str, field: &'static str| {
         NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| ApiError::Invalid {
@@ -261,7 +262,7 @@ pub(super) async fn directory_submit(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<DirectoryForm>,
+    PageForm(f): PageForm<DirectoryForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let body = if f.action == "create" {
@@ -314,7 +315,7 @@ pub(super) async fn conference_submit(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<ConferenceForm>,
+    PageForm(f): PageForm<ConferenceForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let path = format!("/c/{slug}/organize");
@@ -370,7 +371,7 @@ pub(super) async fn room_add(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<RoomForm>,
+    PageForm(f): PageForm<RoomForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let result = async {
@@ -389,7 +390,7 @@ pub(super) async fn room_edit(
     State(state): State<AppState>,
     user: PageUser,
     PagePath((slug, id)): PagePath<(String, i64)>,
-    Form(f): Form<RoomForm>,
+    PageForm(f): PageForm<RoomForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let path = format!("/c/{slug}/organize");
@@ -426,7 +427,7 @@ pub(super) async fn track_add(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<TrackForm>,
+    PageForm(f): PageForm<TrackForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let result = workspace::track_add(
@@ -446,7 +447,7 @@ pub(super) async fn track_edit(
     State(state): State<AppState>,
     user: PageUser,
     PagePath((slug, id)): PagePath<(String, i64)>,
-    Form(f): Form<TrackForm>,
+    PageForm(f): PageForm<TrackForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let path = format!("/c/{slug}/organize");
@@ -544,7 +545,7 @@ pub(super) async fn speaker_add(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<SpeakerForm>,
+    PageForm(f): PageForm<SpeakerForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let body = SpeakerBody {
@@ -562,7 +563,7 @@ pub(super) async fn speaker_edit(
     State(state): State<AppState>,
     user: PageUser,
     PagePath((slug, id)): PagePath<(String, i64)>,
-    Form(f): Form<SpeakerForm>,
+    PageForm(f): PageForm<SpeakerForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let path = format!("/c/{slug}/organize");

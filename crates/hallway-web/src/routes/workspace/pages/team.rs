@@ -5,10 +5,11 @@ use super::{Flash, WsHeader, back, header, organized};
 use crate::AppState;
 use crate::auth::{MaybeUser, PageUser};
 use crate::error::PageError;
+use crate::request::PageForm;
 use crate::view::urlencode;
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Redirect;
 use hallway_domain::account::Role;
 use serde::Deserialize;
@@ -90,7 +91,7 @@ pub(super) async fn invite_form(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<InviteForm>,
+    PageForm(f): PageForm<InviteForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     match workspace::make_invitation(
@@ -122,7 +123,7 @@ pub(super) async fn remove_form(
     State(state): State<AppState>,
     user: PageUser,
     Path(slug): Path<String>,
-    Form(f): Form<RemoveForm>,
+    PageForm(f): PageForm<RemoveForm>,
 ) -> Result<Redirect, PageError> {
     let d = organized(&state, &user, &slug).await?;
     let result = workspace::drop_member(&state, &user.account, &d, f.user, &f.role).await;
