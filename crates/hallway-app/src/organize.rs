@@ -232,3 +232,68 @@ pub async fn link_directory(
         }
     }
 }
+
+/// How long an invitation link works.
+pub const INVITATION_DAYS: i64 = 14;
+
+/// Why an invitation was not taken up.
+#[derive(Debug)]
+pub enum NotJoined {
+    /// There is no such invitation.
+    Unknown,
+    /// It is for another address.
+    NotYours(String),
+    /// It was taken up already.
+    Taken,
+    /// It is older than [`INVITATION_DAYS`].
+    Expired,
+    /// The store failed.
+    App(AppError),
+}
+
+impl From<hallway_store::StoreError> for NotJoined {
+    fn from(e: hallway_store::StoreError) -> Self {
+        Self::App(e.into())
+    }
+}
+
+/// Whether `invitation` has expired at `now`.
+pub fn expired(invitation: &hallway_store::Invitation, now: chrono::DateTime<chrono::Utc>) -> bool {
+    invitation.created_at + chrono::Duration::days(INVITATION_DAYS) <= now
+}
+
+/// Takes up the invitation whose link's token hashes to `token_hash` for `account` (it
+/// must be for their address, not taken, not expired): the role and the audit line in one
+/// transaction. Answers the invitation.
+#[tracing::instrument(name = "accept_invitation", skip_all, fields(user = %account.id))]
+pub async fn accept_invitation(
+    ctx: Context<'_>,
+    account: &hallway_store::Account,
+    token_hash: &str,
+) -> Result<hallway_store::Invitation, NotJoined> {
+    let invitation = ctx
+        .store
+        .invitation(token_hash)
+        .await?
+        .ok_or(NotJoined::Unknown)?;
+    if !account.email.eq_ignore_ascii_case(&invitation.email) {
+        return Err(NotJoined::NotYours(invitation.email));
+    }
+    if invitation.accepted {
+        return Err(NotJoined::Taken);
+    }
+    if expired(&invitation, ctx.now) {
+        return Err(NotJoined::Expired);
+    }
+    let made_after = ctx.now - chrono::Duration::days(INVITATION_DAYS);
+    if ctx
+        .store
+        .accept_invitation(token_hash, account.id, &account.email, made_after, ctx.now)
+        .await?
+    {
+        Ok(invitation)
+    } else {
+        // Taken (or expired) between the look and the change.
+        Err(NotJoined::Taken)
+    }
+}

@@ -423,24 +423,27 @@ impl Store {
             .collect()
     }
 
-    /// Takes up an invitation for `user`: grants its role, once. Answers false when it was
-    /// taken already (or does not exist).
+    /// Takes up an invitation for `user`: grants its role, once, if it was made after
+    /// `made_after`. Answers false when it was taken already, is older, or does not exist.
     pub async fn accept_invitation(
         &self,
         token_hash: &str,
         user: UserId,
         actor: &str,
+        made_after: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool> {
         on_write!(self, pool => {
             let mut tx = pool.begin().await?;
             let taken: Option<(i64, String)> = sqlx::query_as(
                 "UPDATE invitations SET accepted_by = $1, accepted_at = $2 \
-                 WHERE token_hash = $3 AND accepted_at IS NULL RETURNING conference_id, role",
+                 WHERE token_hash = $3 AND accepted_at IS NULL AND created_at > $4 \
+                 RETURNING conference_id, role",
             )
             .bind(user.get())
             .bind(now.timestamp())
             .bind(token_hash)
+            .bind(made_after.timestamp())
             .fetch_optional(&mut *tx)
             .await?;
             let Some((conference, role)) = taken else {

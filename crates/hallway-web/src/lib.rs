@@ -43,6 +43,9 @@ pub struct WebConfig {
     /// This server's public address for links in exports and badge QR codes
     /// (`https://hallway.example`); `None`: the request's `Host`.
     pub public_url: Option<String>,
+    /// The bearer token `/metrics` asks for; `None`: it is open (bind the server to a
+    /// private address, or set one).
+    pub metrics_token: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -52,6 +55,7 @@ impl Default for WebConfig {
             login_per_ip_per_minute: 6000,
             signups_per_ip_per_minute: 600,
             public_url: None,
+            metrics_token: None,
         }
     }
 }
@@ -63,6 +67,8 @@ pub struct AppState {
     clock: Arc<dyn Clock>,
     featured: Option<Slug>,
     public_url: Option<Arc<str>>,
+    /// The digest of the token `/metrics` asks for, if one is set.
+    metrics_token: Option<Arc<str>>,
     hash_cost: auth::HashCost,
     limits: Arc<auth::LoginLimits>,
     guesses: Arc<auth::CodeGuesses>,
@@ -91,11 +97,18 @@ impl AppState {
             .map(|u| u.trim().trim_end_matches('/'))
             .filter(|u| !u.is_empty())
             .map(Arc::from);
+        let metrics_token = config
+            .metrics_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| Arc::from(auth::digest(t)));
         Self {
             store,
             clock,
             featured,
             public_url,
+            metrics_token,
             hash_cost: config.hash_cost,
             limits: Arc::new(auth::LoginLimits::new(
                 config.login_per_ip_per_minute,
@@ -127,6 +140,19 @@ impl AppState {
             .filter(|p| *p == "https")
             .unwrap_or("http");
         format!("{scheme}://{host}")
+    }
+
+    /// Whether `headers` carry the token `/metrics` asks for (always, when none is set).
+    pub(crate) fn may_read_metrics(&self, headers: &axum::http::HeaderMap) -> bool {
+        let Some(wanted) = &self.metrics_token else {
+            return true;
+        };
+        headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            // Digests compared, so the comparison says nothing about the token's prefix.
+            .is_some_and(|t| auth::digest(t.trim()) == **wanted)
     }
 
     /// What a use case runs with: the store and the time now.

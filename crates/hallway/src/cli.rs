@@ -63,6 +63,15 @@ pub struct Tuning {
         default_value_t = 600
     )]
     pub signups_per_ip_per_minute: u32,
+    /// The bearer token `/metrics` asks for (Prometheus: `authorization: {credentials: …}`);
+    /// unset: `/metrics` is open to whoever reaches the server.
+    #[arg(
+        long,
+        global = true,
+        env = "HALLWAY_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
     /// Database connections per instance, 1 to 256 (default 8). Several instances on one
     /// PostgreSQL need max_connections >= instances x (pool + 2).
     #[arg(long, global = true, env = "HALLWAY_DB_POOL")]

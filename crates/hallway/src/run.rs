@@ -53,6 +53,7 @@ impl Config {
                 login_per_ip_per_minute: t.login_per_ip_per_minute,
                 signups_per_ip_per_minute: t.signups_per_ip_per_minute,
                 public_url: None,
+                metrics_token: t.metrics_token.clone(),
             },
             reminder_tick: std::time::Duration::from_millis(t.reminder_tick_ms.max(50)),
         })

@@ -202,3 +202,59 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    an_invitation_older_than_its_limit_is_not_taken_up,
+    |store| async move {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let conf = store.insert_program(&program("invites"), t0).await.unwrap();
+        let email = Email::parse("eve@x.org").unwrap();
+        let eve = store
+            .create_account(&email, "Eve", "hash", t0)
+            .await
+            .unwrap();
+        let audit = hallway_store::AuditLine {
+            user: eve.id,
+            actor: "org@x.org".into(),
+            action: "invited".into(),
+            detail: "eve@x.org as volunteer".into(),
+        };
+        store
+            .create_invitation(conf, "eve@x.org", Role::Volunteer, "link", &audit, t0)
+            .await
+            .unwrap();
+        let later = t0 + Duration::days(15);
+        // Made before the cut-off (14 days before `later`): refused, nothing granted.
+        let taken = store
+            .accept_invitation(
+                "link",
+                eve.id,
+                "eve@x.org",
+                later - Duration::days(14),
+                later,
+            )
+            .await
+            .unwrap();
+        assert!(!taken);
+        assert_eq!(store.roles(conf, eve.id).await.unwrap(), vec![]);
+        // Within its days it is taken up, once.
+        let soon = t0 + Duration::days(2);
+        let cut = soon - Duration::days(14);
+        assert!(
+            store
+                .accept_invitation("link", eve.id, "eve@x.org", cut, soon)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .accept_invitation("link", eve.id, "eve@x.org", cut, soon)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.roles(conf, eve.id).await.unwrap(),
+            vec![Role::Volunteer]
+        );
+    }
+);

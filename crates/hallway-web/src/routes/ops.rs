@@ -58,18 +58,30 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Metrics in the Prometheus text format: request counts and latency histograms by route.
+/// With `--metrics-token` set, only for `Authorization: Bearer <that token>` (401 else).
 #[utoipa::path(
     get,
     path = "/metrics",
     tag = "operations",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"))
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, description = "A metrics token is set and was not sent", body = crate::error::Problem, content_type = "application/problem+json")
+    )
 )]
-async fn metrics() -> impl IntoResponse {
-    (
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, crate::error::ApiError> {
+    if !state.may_read_metrics(&headers) {
+        return Err(crate::error::ApiError::Unauthorized(
+            "send the metrics token: Authorization: Bearer <token>",
+        ));
+    }
+    Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
         prometheus().render(),
-    )
+    ))
 }

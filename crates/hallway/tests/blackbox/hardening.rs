@@ -255,3 +255,32 @@ async fn a_burst_of_sign_ups_is_refused_cleanly_beyond_the_gate_postgres() {
         a_burst_of_sign_ups_is_refused_cleanly_beyond_the_gate(db).await;
     }
 }
+
+async fn metrics_can_ask_for_a_token(db: hallway_store::testing::TestDb) {
+    let app = demo_with(db, &[("HALLWAY_METRICS_TOKEN", "scrape-me")]).await;
+    let r = app.get("/metrics").await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(header(&r, "content-type"), "application/problem+json");
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("not-it")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-me")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("hallway_"));
+}
+
+#[tokio::test]
+async fn metrics_can_ask_for_a_token_sqlite() {
+    metrics_can_ask_for_a_token(hallway_store::testing::TestDb::sqlite()).await;
+}

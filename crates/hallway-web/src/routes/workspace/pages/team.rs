@@ -183,6 +183,7 @@ pub(super) struct InvitePage {
     role: &'static str,
     accepted: bool,
     logged_in: bool,
+    expired: bool,
     mismatch: bool,
     me: String,
     here: String,
@@ -203,6 +204,7 @@ pub(super) async fn invite_page(
         .as_ref()
         .map(|(a, _)| a.email.clone())
         .unwrap_or_default();
+    let expired = hallway_app::organize::expired(&inv, state.clock.now());
     Ok(InvitePage {
         conference: inv.conference_name,
         mismatch: !me.is_empty() && !me.eq_ignore_ascii_case(&inv.email),
@@ -210,6 +212,7 @@ pub(super) async fn invite_page(
         email: inv.email,
         role: inv.role.as_str(),
         accepted: inv.accepted,
+        expired,
         me,
         here: urlencode(&format!("/invite/{token}")),
     })
@@ -220,32 +223,34 @@ pub(super) async fn invite_accept(
     user: PageUser,
     Path(token): Path<String>,
 ) -> Result<Redirect, PageError> {
+    use hallway_app::organize::{NotJoined, accept_invitation};
     let hash = crate::auth::digest(&token);
-    let inv = state
-        .store
-        .invitation(&hash)
-        .await?
-        .ok_or_else(|| PageError::NotFound("This invitation link is not valid.".into()))?;
-    if !user.account.email.eq_ignore_ascii_case(&inv.email) {
-        return Err(PageError::Forbidden(format!(
-            "This invitation is for {}.",
-            inv.email
-        )));
-    }
-    if !state
-        .store
-        .accept_invitation(
-            &hash,
-            user.account.id,
-            &user.account.email,
-            state.clock.now(),
-        )
-        .await?
-    {
-        return Err(PageError::Invalid(
-            "This invitation was taken up already.".into(),
-        ));
-    }
+    let inv = match accept_invitation(state.context(), &user.account, &hash).await {
+        Ok(inv) => inv,
+        Err(NotJoined::Unknown) => {
+            return Err(PageError::NotFound(
+                "This invitation link is not valid.".into(),
+            ));
+        }
+        Err(NotJoined::NotYours(email)) => {
+            return Err(PageError::Forbidden(format!(
+                "This invitation is for {email}."
+            )));
+        }
+        Err(NotJoined::Taken) => {
+            return Err(PageError::Invalid(
+                "This invitation was taken up already.".into(),
+            ));
+        }
+        Err(NotJoined::Expired) => {
+            return Err(PageError::Invalid(format!(
+                "This invitation has expired (links work for {} days); ask the organizers \
+                 for a new one.",
+                hallway_app::organize::INVITATION_DAYS
+            )));
+        }
+        Err(NotJoined::App(e)) => return Err(e.into()),
+    };
     Ok(Redirect::to(&if inv.role == Role::Organizer {
         format!("/c/{}/organize", inv.slug)
     } else {
