@@ -5,6 +5,8 @@
 use hallway_domain::account::Role;
 use hallway_domain::{Email, Slug, SpeakerId, UserId};
 
+use hallway_store::{EditionAdded, Relinked};
+
 use crate::{AppError, Context, Organizer};
 
 /// Invite someone to the conference's team.
@@ -170,7 +172,9 @@ pub struct NewEdition {
 }
 
 /// Links the conference to a directory edition (an existing one, a new one) or unlinks it,
-/// with the audit line, in one transaction; answers the linked edition's slug.
+/// with the audit line, in one transaction; answers the linked edition's slug. An edition
+/// that shows another conference is not taken, and a new edition joins an existing series
+/// only when that series is the organizer's own (both: unless a site admin asks).
 #[tracing::instrument(name = "link_directory", skip_all, fields(conference = %who.conference()))]
 pub async fn link_directory(
     ctx: Context<'_>,
@@ -179,6 +183,7 @@ pub async fn link_directory(
     link: DirectoryLink,
 ) -> Result<Option<String>, AppError> {
     let id = who.conference();
+    let admin = who.account().is_admin;
     match link {
         DirectoryLink::New(c) => {
             let edition = hallway_domain::Edition::new(hallway_domain::directory::EditionFields {
@@ -201,14 +206,25 @@ pub async fn link_directory(
                 "added a directory entry",
                 format!("{} ({})", edition.name, edition.series),
             );
-            ctx.store
-                .add_edition(&edition, id, Some(&audit), ctx.now)
-                .await?;
-            Ok(Some(edition.slug.to_string()))
+            let by = (!admin).then_some(who.account().id);
+            match ctx
+                .store
+                .add_edition(&edition, id, by, Some(&audit), ctx.now)
+                .await?
+            {
+                EditionAdded::Added => Ok(Some(edition.slug.to_string())),
+                EditionAdded::SeriesNotYours => Err(AppError::Denied(format!(
+                    "the series {:?} belongs to the organizers who made it; pick another \
+                     series name, or ask a site admin",
+                    edition.series
+                ))),
+            }
         }
         DirectoryLink::Unlinked => {
             let audit = who.audit("unlinked the directory entry", "");
-            ctx.store.relink_edition(id, None, &audit, ctx.now).await?;
+            ctx.store
+                .relink_edition(id, None, admin, &audit, ctx.now)
+                .await?;
             Ok(None)
         }
         DirectoryLink::Edition(slug) => {
@@ -218,17 +234,21 @@ pub async fn link_directory(
                 message: e.to_string(),
             })?;
             let audit = who.audit("linked the directory entry", slug);
-            if !ctx
+            match ctx
                 .store
-                .relink_edition(id, Some(&parsed), &audit, ctx.now)
+                .relink_edition(id, Some(&parsed), admin, &audit, ctx.now)
                 .await?
             {
-                return Err(AppError::Invalid {
+                Relinked::Done => Ok(Some(slug.to_owned())),
+                Relinked::NoSuchEdition => Err(AppError::Invalid {
                     field: "edition",
                     message: format!("the directory has no edition {slug:?}"),
-                });
+                }),
+                Relinked::LinkedElsewhere => Err(AppError::Denied(format!(
+                    "the directory entry {slug:?} shows another conference; only its \
+                     organizers or a site admin may move it"
+                ))),
             }
-            Ok(Some(slug.to_owned()))
         }
     }
 }

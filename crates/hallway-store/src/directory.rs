@@ -207,30 +207,40 @@ impl Store {
     }
 
     /// Adds `edition` to the directory under the series of its `series` name (created when
-    /// new), pointing at `conference`. Fails with [`crate::StoreError::Conflict`] when the
-    /// edition's slug is taken.
+    /// new, then owned by `by`), pointing at `conference`. An existing series takes the
+    /// edition only from its owner, or from anyone when `by` is `None` (a site admin).
+    /// Fails with [`crate::StoreError::Conflict`] when the edition's slug is taken.
     pub async fn add_edition(
         &self,
         edition: &Edition,
         conference: ConferenceId,
+        by: Option<hallway_domain::UserId>,
         audit: Option<&crate::AuditLine>,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()> {
+    ) -> Result<EditionAdded> {
         let series = Series::new(&edition.series, &[])
             .map_err(|e| crate::StoreError::Conflict(e.to_string()))?;
-        on_write!(self, pool => {
+        let by = by.map(hallway_domain::UserId::get);
+        let added = on_write!(self, pool => {
             let mut tx = pool.begin().await?;
-            let found: Option<i64> = sqlx::query_scalar("SELECT id FROM series WHERE slug = $1")
-                .bind(series.slug.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-            let series_id = match found {
-                Some(id) => id,
-                None => sqlx::query_scalar("INSERT INTO series (slug, name) VALUES ($1, $2) RETURNING id")
+            let found: Option<(i64, Option<i64>)> =
+                sqlx::query_as("SELECT id, created_by FROM series WHERE slug = $1")
                     .bind(series.slug.as_str())
-                    .bind(&series.name)
-                    .fetch_one(&mut *tx)
-                    .await?,
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let series_id = match found {
+                Some((_, owner)) if by.is_some() && owner != by => {
+                    return Ok(EditionAdded::SeriesNotYours);
+                }
+                Some((id, _)) => id,
+                None => sqlx::query_scalar(
+                    "INSERT INTO series (slug, name, created_by) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(series.slug.as_str())
+                .bind(&series.name)
+                .bind(by)
+                .fetch_one(&mut *tx)
+                .await?,
             };
             sqlx::query("UPDATE editions SET conference_id = NULL WHERE conference_id = $1")
                 .bind(conference.get())
@@ -257,44 +267,79 @@ impl Store {
                 crate::organize::record_in!(tx, conference, line, now);
             }
             tx.commit().await?;
+            EditionAdded::Added
         });
-        Ok(())
+        Ok(added)
     }
 
     /// Links `conference` to the directory's `edition` instead of the one it had (`None`:
-    /// to none) and writes `audit`, in one transaction. Answers false, changing nothing,
-    /// when there is no such edition.
+    /// to none) and writes `audit`, in one transaction. An edition linked to another
+    /// conference is taken only when `take_linked` (a site admin). Changes nothing unless
+    /// it answers [`Relinked::Done`].
     pub async fn relink_edition(
         &self,
         conference: ConferenceId,
         edition: Option<&Slug>,
+        take_linked: bool,
         audit: &crate::AuditLine,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<bool> {
+    ) -> Result<Relinked> {
         let linked = on_write!(self, pool => {
             let mut tx = pool.begin().await?;
-            sqlx::query("UPDATE editions SET conference_id = NULL WHERE conference_id = $1")
-                .bind(conference.get())
-                .execute(&mut *tx)
-                .await?;
-            let found = match edition {
-                None => true,
+            let outcome = match edition {
+                None => Relinked::Done,
                 Some(slug) => {
+                    let holder: Option<Option<i64>> =
+                        sqlx::query_scalar("SELECT conference_id FROM editions WHERE slug = $1")
+                            .bind(slug.as_str())
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    match holder {
+                        None => Relinked::NoSuchEdition,
+                        Some(Some(other)) if other != conference.get() && !take_linked => {
+                            Relinked::LinkedElsewhere
+                        }
+                        Some(_) => Relinked::Done,
+                    }
+                }
+            };
+            if outcome == Relinked::Done {
+                sqlx::query("UPDATE editions SET conference_id = NULL WHERE conference_id = $1")
+                    .bind(conference.get())
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(slug) = edition {
                     sqlx::query("UPDATE editions SET conference_id = $1 WHERE slug = $2")
                         .bind(conference.get())
                         .bind(slug.as_str())
                         .execute(&mut *tx)
-                        .await?
-                        .rows_affected()
-                        == 1
+                        .await?;
                 }
-            };
-            if found {
                 crate::organize::record_in!(tx, conference, audit, now);
                 tx.commit().await?;
             }
-            found
+            outcome
         });
         Ok(linked)
     }
+}
+
+/// What adding a directory edition did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EditionAdded {
+    /// It is in the directory, linked to the conference.
+    Added,
+    /// Nothing: the series is someone else's.
+    SeriesNotYours,
+}
+
+/// What linking a directory edition did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Relinked {
+    /// The conference is linked to it (or to none).
+    Done,
+    /// Nothing: there is no such edition.
+    NoSuchEdition,
+    /// Nothing: the edition shows another conference.
+    LinkedElsewhere,
 }

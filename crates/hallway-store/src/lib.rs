@@ -43,6 +43,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use accounts::{Account, Failures, Keep, NewAccount, NewLogin, NewUser};
 pub use agenda::{Agenda, CancelOutcome, Notification, Promotion, ReserveOutcome, ReserveRequest};
+pub use directory::{EditionAdded, Relinked};
 pub use feedback::{Feedback, FeedbackOutcome, FeedbackRequest, RatingSummary};
 pub use maintenance::{
     AppliedMigration, ColumnInfo, CopyProgress, CopyReport, DoubleBooking, InvariantReport,

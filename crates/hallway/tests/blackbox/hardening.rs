@@ -284,3 +284,76 @@ async fn metrics_can_ask_for_a_token(db: hallway_store::testing::TestDb) {
 async fn metrics_can_ask_for_a_token_sqlite() {
     metrics_can_ask_for_a_token(hallway_store::testing::TestDb::sqlite()).await;
 }
+
+server_test!(
+    an_organizer_cannot_take_another_conferences_directory_entry,
+    |app| async move {
+        let admin = app.user("admin@test.invalid", "admin", None).await;
+        let (status, made) = app
+            .call(
+                Method::POST,
+                "/api/v1/conferences",
+                &admin,
+                Some(json!({"slug": "rival", "name": "Rival Con", "starts_on": "2031-05-04", "ends_on": "2031-05-05", "time_zone": "UTC"})),
+            )
+            .await;
+        assert_eq!(status, 201, "{made}");
+        let ours = app
+            .user("ours@test.invalid", "organizer", Some("demo"))
+            .await;
+        let rival = app
+            .user("rival@test.invalid", "organizer", Some("rival"))
+            .await;
+        let put = |token: &str, body: serde_json::Value, slug: &str| {
+            let path = format!("/api/v1/conferences/{slug}/directory");
+            let token = token.to_owned();
+            let app = &app;
+            async move { app.call(Method::PUT, &path, &token, Some(body)).await }
+        };
+        // Our conference gets an entry of its own, in a series of its own.
+        let (status, entry) = put(
+            &ours,
+            json!({"create": {"series": "Harbor Days", "name": "Harbor Days 2026", "region": "Europe", "city": "Lisbon", "country": "PT"}}),
+            "demo",
+        )
+        .await;
+        assert_eq!(status, 200, "{entry}");
+        let edition = entry["edition"].as_str().unwrap().to_owned();
+        // The rival can neither point it at their conference ...
+        let (status, refused) = put(&rival, json!({ "edition": edition }), "rival").await;
+        assert_eq!(status, 403, "{refused}");
+        // ... nor add editions to our series, nor to the built-in directory's.
+        let (status, refused) = put(
+            &rival,
+            json!({"create": {"series": "Harbor Days", "name": "Harbor Days 2032", "region": "Europe", "city": "Porto", "country": "PT"}}),
+            "rival",
+        )
+        .await;
+        assert_eq!(status, 403, "{refused}");
+        let dockercon = app.json("/api/v1/events?q=dockercon").await[0]["series"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, refused) = put(
+            &rival,
+            json!({"create": {"series": dockercon, "name": "DockerCon Rival", "region": "Europe", "city": "Porto", "country": "PT"}}),
+            "rival",
+        )
+        .await;
+        assert_eq!(status, 403, "{refused}");
+        // The entry still shows our conference; a series of the rival's own is fine.
+        let found = app.json(&format!("/api/v1/events?q={}", "harbor")).await;
+        assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+        assert_eq!(found[0]["slug"], edition.as_str());
+        let (status, mine) = put(
+            &rival,
+            json!({"create": {"series": "Rival Series", "name": "Rival Con 2031", "region": "Europe", "city": "Porto", "country": "PT"}}),
+            "rival",
+        )
+        .await;
+        assert_eq!(status, 200, "{mine}");
+        // A site admin may move an entry.
+        let (status, moved) = put(&admin, json!({ "edition": edition }), "rival").await;
+        assert_eq!(status, 200, "{moved}");
+    }
+);
