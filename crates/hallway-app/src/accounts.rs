@@ -19,6 +19,10 @@ use crate::{AppError, Context};
 pub trait Passwords: Sync {
     /// The hash to store for `password`.
     fn hash(&self, password: &str) -> impl Future<Output = Result<String, AppError>> + Send;
+    /// A hash of a password nobody knows, at the current cost: checking a log-in of an
+    /// unknown address against it takes as long as checking a real one, so the answer's
+    /// timing does not tell whether the address has an account.
+    fn decoy(&self) -> impl Future<Output = Result<String, AppError>> + Send;
     /// Whether `password` is the one `hash` was made of.
     fn matches(
         &self,
@@ -160,7 +164,14 @@ pub async fn log_in(
     };
     let account = match found {
         Some((account, Some(hash))) if passwords.matches(cmd.password, &hash).await? => account,
+        Some((_, Some(_))) => {
+            ctx.store.record_login_failure(&key, ctx.now, since).await?;
+            return Err(AppError::Unauthenticated("the email or password is wrong"));
+        }
         _ => {
+            // No such account (or one without a password): the same work, the same answer.
+            let decoy = passwords.decoy().await?;
+            let _ = passwords.matches(cmd.password, &decoy).await?;
             ctx.store.record_login_failure(&key, ctx.now, since).await?;
             return Err(AppError::Unauthenticated("the email or password is wrong"));
         }

@@ -157,6 +157,8 @@ pub struct HashCost {
     /// Passes over the memory.
     pub passes: u32,
     gate: Arc<HashGate>,
+    /// A hash of a random password at this cost (see `Passwords::decoy`), made once.
+    decoy: Arc<tokio::sync::OnceCell<String>>,
 }
 
 impl Default for HashCost {
@@ -178,6 +180,7 @@ impl HashCost {
             memory_kib: memory_kib.max(8),
             passes: passes.max(1),
             gate: Arc::new(HashGate::new(concurrent, queue)),
+            decoy: Arc::default(),
         }
     }
 
@@ -200,6 +203,7 @@ impl HashCost {
     /// Checks `password` against a stored hash, on a hashing thread, in its turn. The
     /// parameters stored in the hash are used, so a changed cost does not lock anybody out.
     pub async fn verify(&self, password: String, stored: String) -> Result<bool, HashError> {
+        metrics::counter!("hallway_password_checks_total").increment(1);
         let _turn = self
             .gate
             .enter(QUEUE_WAIT)
@@ -305,6 +309,18 @@ impl hallway_app::accounts::Passwords for HashCost {
     ) -> impl std::future::Future<Output = Result<String, hallway_app::AppError>> + Send {
         let password = password.to_owned();
         async move { Ok(HashCost::hash(self, password).await?) }
+    }
+
+    fn decoy(
+        &self,
+    ) -> impl std::future::Future<Output = Result<String, hallway_app::AppError>> + Send {
+        async move {
+            let made = self
+                .decoy
+                .get_or_try_init(|| HashCost::hash(self, crate::auth::new_token()))
+                .await?;
+            Ok(made.clone())
+        }
     }
 
     fn matches(

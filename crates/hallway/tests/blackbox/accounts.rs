@@ -240,3 +240,40 @@ server_test!(
         assert_eq!(r.status(), 429);
     }
 );
+
+async fn password_checks(app: &common::TestApp) -> u64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("hallway_password_checks_total "))
+        .map_or(0, |n| n.trim().parse().unwrap())
+}
+
+server_test!(
+    an_unknown_address_costs_a_log_in_as_much_as_a_known_one,
+    |app| async move {
+        app.signup("fay@test.invalid").await;
+        let log_in = |email: &'static str| {
+            let app = &app;
+            async move {
+                app.call(
+                    Method::POST,
+                    "/api/v1/auth/login",
+                    "",
+                    Some(json!({"email": email, "password": "not the password"})),
+                )
+                .await
+            }
+        };
+        let before = password_checks(&app).await;
+        let (known, known_body) = log_in("fay@test.invalid").await;
+        let after_known = password_checks(&app).await;
+        let (unknown, unknown_body) = log_in("nobody@test.invalid").await;
+        let after_unknown = password_checks(&app).await;
+        // The same answer, and a password check for each (against a decoy hash when there
+        // is no account), so neither the words nor the time tell them apart.
+        assert_eq!((known, unknown), (401, 401));
+        assert_eq!(known_body["detail"], unknown_body["detail"]);
+        assert_eq!(after_known - before, 1);
+        assert_eq!(after_unknown - after_known, 1);
+    }
+);
