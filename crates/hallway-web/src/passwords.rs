@@ -311,16 +311,12 @@ impl hallway_app::accounts::Passwords for HashCost {
         async move { Ok(HashCost::hash(self, password).await?) }
     }
 
-    fn decoy(
-        &self,
-    ) -> impl std::future::Future<Output = Result<String, hallway_app::AppError>> + Send {
-        async move {
-            let made = self
-                .decoy
-                .get_or_try_init(|| HashCost::hash(self, crate::auth::new_token()))
-                .await?;
-            Ok(made.clone())
-        }
+    async fn decoy(&self) -> Result<String, hallway_app::AppError> {
+        let made = self
+            .decoy
+            .get_or_try_init(|| HashCost::hash(self, crate::auth::new_token()))
+            .await?;
+        Ok(made.clone())
     }
 
     fn matches(
