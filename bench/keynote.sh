@@ -90,7 +90,7 @@ fi
 
 echo "keynote.sh: $backend, $instances instance(s), $build build; setting up" >&2
 "$bin/hallway-load" schedule --sessions 300 --rooms 10 --days 3 --seed "$seed" >"$work/keynote.csv"
-"$bin/hallway" import --conference keynote --time-zone UTC --db "$db_url" "$work/keynote.csv" >"$work/import.log"
+"$bin/hallway" import --publish --conference keynote --time-zone UTC --db "$db_url" "$work/keynote.csv" >"$work/import.log"
 
 echo "keynote.sh: conference imported after ${SECONDS} s" >&2
 

@@ -76,6 +76,10 @@ pub struct Import<'a> {
     pub dry_run: bool,
     /// Whether the file states session capacities (see [`ImportHow`]).
     pub states_session_capacities: bool,
+    /// When the import creates the conference: show it to the public at once. Otherwise a
+    /// new conference starts unpublished, like one made in the editor, until its
+    /// organizers publish it.
+    pub publish: bool,
 }
 
 /// Stores `cmd` as the next schedule version of its conference (or reports what it would
@@ -105,7 +109,7 @@ pub async fn import(
         by: Some(who.by("imported the schedule")),
         organizer_if_created: matches!(who, Importer::Admin(_)),
         drop_draft: false,
-        unpublished: false,
+        unpublished: !cmd.publish,
         draft_ids: HashMap::new(),
     };
     let report = ctx

@@ -172,6 +172,10 @@ pub struct ImportArgs {
     /// Print what would be added, changed and removed; store nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// When the import creates the conference, publish it at once (otherwise it starts
+    /// unpublished, as in the editor, and its organizers publish it in the workspace).
+    #[arg(long)]
+    pub publish: bool,
     /// The schedule file.
     pub file: PathBuf,
 }

@@ -101,6 +101,7 @@ pub async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<()> {
         source: &source,
         dry_run: args.dry_run,
         states_session_capacities: imported.format.states_session_capacities(),
+        publish: args.publish,
     };
     let ctx = hallway_app::Context {
         store: &store,
@@ -148,6 +149,12 @@ pub async fn import(args: ImportArgs, config: &Config) -> anyhow::Result<()> {
     )?;
     if report.created {
         writeln!(out, "  new conference: schedule version 1")?;
+        if !args.publish && !args.dry_run {
+            writeln!(
+                out,
+                "  unpublished: the public sees it once an organizer publishes it in the workspace (or import with --publish)"
+            )?;
+        }
     } else {
         writeln!(
             out,

@@ -360,6 +360,9 @@ async fn run_import(
         source,
         dry_run,
         states_session_capacities: imported.format.states_session_capacities(),
+        // A conference an upload creates starts unpublished; its organizers publish it in
+        // the workspace.
+        publish: false,
     };
     // The audit line, the creator's organizer role and the events are written with it.
     let report: ImportReport = hallway_app::schedule::import(state.context(), &who, cmd).await?;

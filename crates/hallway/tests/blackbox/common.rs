@@ -169,6 +169,22 @@ impl TestApp {
         tokens
     }
 
+    /// Runs `hallway ARGS --db <this server's database>`; answers success, stdout, stderr.
+    pub fn cli(&self, args: &[&str]) -> (bool, String, String) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hallway"))
+            .args(args)
+            .arg("--db")
+            .arg(self.db.url_string())
+            .env("HALLWAY_LOG", "warn")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// An account made with `hallway user add --role ROLE [--conference SLUG]` (password
     /// "role password"); answers a bearer token from logging in.
     pub async fn user(&self, email: &str, role: &str, conference: Option<&str>) -> String {

@@ -586,3 +586,33 @@ server_test!(
         );
     }
 );
+
+server_test!(
+    a_conference_an_import_creates_starts_unpublished,
+    |app| async move {
+        let (ok, out, err) = app.cli(&["import", &fixture("33c3-frab-schedule.xml")]);
+        assert!(ok, "{err}");
+        assert!(out.contains("unpublished"), "{out}");
+        assert_eq!(app.get("/c/33c3/program").await.status(), 404);
+        assert_eq!(app.get("/api/v1/conferences/33c3").await.status(), 404);
+        assert_eq!(app.get("/c/33c3/schedule.xml").await.status(), 404);
+        // An organizer sees it and publishes it; then everyone does.
+        let org = app
+            .user("org33@test.invalid", "organizer", Some("33c3"))
+            .await;
+        let (status, conf) = app
+            .call(
+                reqwest::Method::PATCH,
+                "/api/v1/conferences/33c3",
+                &org,
+                Some(serde_json::json!({"published": true})),
+            )
+            .await;
+        assert_eq!(status, 200, "{conf}");
+        assert_eq!(app.get("/c/33c3/program").await.status(), 200);
+        // With --publish, the public sees it at once.
+        let (ok, _, err) = app.cli(&["import", "--publish", &fixture("fosdem-2026.xml")]);
+        assert!(ok, "{err}");
+        assert_eq!(app.get("/c/fosdem-2026/program").await.status(), 200);
+    }
+);
