@@ -219,19 +219,43 @@ pub fn clear_session_cookie() -> HeaderValue {
     HeaderValue::from_static("hallway_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
-/// The client's address as the socket saw it (`None` in tests without a socket).
+/// The client's address: the socket's peer, or, when that peer is one of the configured
+/// trusted proxies (`--trusted-proxy`), the nearest address in `X-Forwarded-For` that is
+/// not a trusted proxy itself. (`None` in tests without a socket.) Behind nginx without
+/// `--trusted-proxy`, every client would share the proxy's address.
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+/// The client behind `peer` given the request's `X-Forwarded-For` and the proxies trusted.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|h| h.trim().parse().ok())
+        .collect();
+    hops.into_iter()
+        .rev()
+        .find(|h| !trusted.contains(h))
+        .unwrap_or(peer)
+}
+
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(Self(
             parts
                 .extensions
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
+                .map(|c| client_address(c.0.ip(), &parts.headers, state.trusted_proxies())),
         ))
     }
 }
@@ -377,6 +401,25 @@ mod tests {
             digest("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    #[test]
+    fn the_client_behind_a_trusted_proxy_is_the_nearest_untrusted_hop() {
+        let proxy: IpAddr = [127, 0, 0, 1].into();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            "198.51.100.7, 203.0.113.5".parse().unwrap(),
+        );
+        assert_eq!(
+            client_address(proxy, &h, &[proxy]),
+            IpAddr::from([203, 0, 113, 5]),
+            "the hop the proxy saw, not what the client claimed before it"
+        );
+        assert_eq!(client_address(proxy, &h, &[]), proxy, "no trust, no header");
+        let other: IpAddr = [192, 0, 2, 1].into();
+        assert_eq!(client_address(other, &h, &[proxy]), other);
+        assert_eq!(client_address(proxy, &HeaderMap::new(), &[proxy]), proxy);
     }
 
     #[test]

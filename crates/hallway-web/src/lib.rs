@@ -46,6 +46,9 @@ pub struct WebConfig {
     /// The bearer token `/metrics` asks for; `None`: it is open (bind the server to a
     /// private address, or set one).
     pub metrics_token: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (nginx in front: its
+    /// address); empty: the socket's peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -56,6 +59,7 @@ impl Default for WebConfig {
             signups_per_ip_per_minute: 600,
             public_url: None,
             metrics_token: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct AppState {
     public_url: Option<Arc<str>>,
     /// The digest of the token `/metrics` asks for, if one is set.
     metrics_token: Option<Arc<str>>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    trusted_proxies: Arc<[std::net::IpAddr]>,
     hash_cost: auth::HashCost,
     limits: Arc<auth::LoginLimits>,
     guesses: Arc<auth::CodeGuesses>,
@@ -109,6 +115,7 @@ impl AppState {
             featured,
             public_url,
             metrics_token,
+            trusted_proxies: Arc::from(config.trusted_proxies),
             hash_cost: config.hash_cost,
             limits: Arc::new(auth::LoginLimits::new(
                 config.login_per_ip_per_minute,
@@ -140,6 +147,11 @@ impl AppState {
             .filter(|p| *p == "https")
             .unwrap_or("http");
         format!("{scheme}://{host}")
+    }
+
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub(crate) fn trusted_proxies(&self) -> &[std::net::IpAddr] {
+        &self.trusted_proxies
     }
 
     /// Whether `headers` carry the token `/metrics` asks for (always, when none is set).

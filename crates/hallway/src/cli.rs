@@ -72,6 +72,16 @@ pub struct Tuning {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// Addresses of reverse proxies in front of hallway (comma-separated), whose
+    /// X-Forwarded-For names the client: the per-address limits then count clients, not
+    /// the proxy.
+    #[arg(
+        long,
+        global = true,
+        env = "HALLWAY_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxy: Vec<std::net::IpAddr>,
     /// Database connections per instance, 1 to 256 (default 8). Several instances on one
     /// PostgreSQL need max_connections >= instances x (pool + 2).
     #[arg(long, global = true, env = "HALLWAY_DB_POOL")]

@@ -54,6 +54,7 @@ impl Config {
                 signups_per_ip_per_minute: t.signups_per_ip_per_minute,
                 public_url: None,
                 metrics_token: t.metrics_token.clone(),
+                trusted_proxies: t.trusted_proxy.clone(),
             },
             reminder_tick: std::time::Duration::from_millis(t.reminder_tick_ms.max(50)),
         })

@@ -277,3 +277,42 @@ server_test!(
         assert_eq!(after_unknown - after_known, 1);
     }
 );
+
+/// Behind a trusted proxy, the slowdown counts the clients the proxy names, not the proxy.
+async fn behind_a_proxy_the_clients_are_told_apart(db: hallway_store::testing::TestDb) {
+    let app = common::TestApp::start_with_env(
+        db,
+        &["demo", "--attendees", "0", "--listen", "127.0.0.1:0"],
+        &[("HALLWAY_TRUSTED_PROXIES", "127.0.0.1")],
+    )
+    .await;
+    app.signup("gil@test.invalid").await;
+    let via_proxy = |client: &'static str, password: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/api/v1/auth/login"))
+                .header("x-forwarded-for", client)
+                .json(&json!({"email": "gil@test.invalid", "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(via_proxy("203.0.113.5", "guess guess guess").await, 401);
+    }
+    assert_eq!(via_proxy("203.0.113.5", PASSWORD).await, 429);
+    assert_eq!(
+        via_proxy("198.51.100.9", PASSWORD).await,
+        200,
+        "another client behind the same proxy is not slowed"
+    );
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_clients_are_told_apart_sqlite() {
+    behind_a_proxy_the_clients_are_told_apart(hallway_store::testing::TestDb::sqlite()).await;
+}
