@@ -74,12 +74,7 @@ impl Organizer {
     /// The audit line of something they did (`action`, to `detail`), for the store to write
     /// in the action's transaction.
     pub fn audit(&self, action: &str, detail: impl Into<String>) -> AuditLine {
-        AuditLine {
-            user: self.account.id,
-            actor: self.account.email.clone(),
-            action: action.to_owned(),
-            detail: detail.into(),
-        }
+        audit_line(&self.account, action, detail.into())
     }
 }
 
@@ -108,12 +103,7 @@ impl SiteAdmin {
 
     /// The audit line of something they did.
     pub fn audit(&self, action: &str, detail: impl Into<String>) -> AuditLine {
-        AuditLine {
-            user: self.account.id,
-            actor: self.account.email.clone(),
-            action: action.to_owned(),
-            detail: detail.into(),
-        }
+        audit_line(&self.account, action, detail.into())
     }
 }
 
@@ -152,6 +142,16 @@ impl DoorStaff {
     /// The conference whose doors they staff.
     pub fn conference(&self) -> ConferenceId {
         self.conference
+    }
+}
+
+/// The audit line of something `account` did.
+fn audit_line(account: &Account, action: &str, detail: String) -> AuditLine {
+    AuditLine {
+        user: account.id,
+        actor: account.email.clone(),
+        action: action.to_owned(),
+        detail,
     }
 }
 

@@ -78,6 +78,13 @@ pub struct Problem {
     pub field: Option<String>,
 }
 
+/// Adds `Retry-After: wait` (seconds) to `r`.
+pub fn with_retry_after(r: &mut Response, wait: u64) {
+    if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}
+
 /// Builds a problem response of `status` with the type slug `slug`.
 pub fn problem(
     status: StatusCode,
@@ -174,9 +181,7 @@ impl IntoResponse for ApiError {
                     format!("Too many attempts from here; try again in {wait} s."),
                     None,
                 );
-                if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
-                    r.headers_mut().insert(header::RETRY_AFTER, v);
-                }
+                with_retry_after(&mut r, wait);
                 r
             }
             Self::Busy(wait) => {
@@ -187,9 +192,7 @@ impl IntoResponse for ApiError {
                     format!("Too many passwords are being checked at once; try again in {wait} s."),
                     None,
                 );
-                if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
-                    r.headers_mut().insert(header::RETRY_AFTER, v);
-                }
+                with_retry_after(&mut r, wait);
                 r
             }
             Self::Conflict(message) | Self::Store(StoreError::Conflict(message)) => {
@@ -346,9 +349,7 @@ impl IntoResponse for PageError {
                     ),
                 }
                 .render_with(StatusCode::SERVICE_UNAVAILABLE);
-                if let Ok(v) = header::HeaderValue::from_str(&wait.to_string()) {
-                    r.headers_mut().insert(header::RETRY_AFTER, v);
-                }
+                with_retry_after(&mut r, wait);
                 r
             }
             Self::Internal(cause) => {

@@ -255,6 +255,41 @@ async fn problems() -> ProblemsPage {
                 meaning: "A parameter or field is malformed; `field` names it and `detail` says why.",
             },
             ProblemType {
+                slug: "unauthorized",
+                status: 401,
+                meaning: "No valid credentials: send `Authorization: Bearer <token>` (or log in), or the email or password is wrong.",
+            },
+            ProblemType {
+                slug: "forbidden",
+                status: 403,
+                meaning: "The caller lacks the role this needs in this conference (organizer, volunteer), or a site admin's.",
+            },
+            ProblemType {
+                slug: "closed",
+                status: 409,
+                meaning: "The session has started (past the grace period): its agenda entry can no longer change.",
+            },
+            ProblemType {
+                slug: "not-reservable",
+                status: 409,
+                meaning: "The session takes no reservations (a break, or open seating).",
+            },
+            ProblemType {
+                slug: "room-conflict",
+                status: 409,
+                meaning: "The draft editor refused: the room holds another session then; `conflicts` names it.",
+            },
+            ProblemType {
+                slug: "outside-days",
+                status: 409,
+                meaning: "The draft editor refused: the session is not on a day of the conference.",
+            },
+            ProblemType {
+                slug: "unconfirmed",
+                status: 409,
+                meaning: "The change has warnings (`warnings`) to confirm before it is saved.",
+            },
+            ProblemType {
                 slug: "method-not-allowed",
                 status: 405,
                 meaning: "The route exists but not with this method; `Allow` lists the methods it has.",

@@ -4,7 +4,6 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
 use percent_encoding::percent_decode;
 use serde::de::DeserializeOwned;
 
@@ -42,17 +41,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let typed = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            });
+        let typed = super::media_type(req.headers());
         if typed.as_deref() != Some("application/x-www-form-urlencoded") {
             return Err(PageError::Invalid(
                 "the form must be sent as application/x-www-form-urlencoded".to_owned(),

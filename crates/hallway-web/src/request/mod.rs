@@ -17,3 +17,17 @@ pub use form::PageForm;
 pub use json::{ApiJson, parse_json};
 pub use path::{ApiPath, PagePath};
 pub use rejections::api_problems;
+
+/// The media type of a request's body (`Content-Type` without parameters, lowercase).
+fn media_type(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+}

@@ -2,12 +2,12 @@
 //! next schedule version.
 
 use super::super::conflict;
+use super::organizer;
 use crate::AppState;
 use crate::error::{ApiError, problem_with};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use hallway_app::Organizer;
 use hallway_app::draft::{self, DraftRefusal};
 use hallway_domain::changes::StoredProgram;
 use hallway_domain::editor::{Draft, DraftSession, EditProblem};
@@ -31,14 +31,6 @@ pub(in crate::routes::workspace) async fn released(
     detail: &ConferenceDetail,
 ) -> Result<StoredProgram, ApiError> {
     Ok(draft::released(state.context(), detail).await?)
-}
-
-async fn organizer(
-    state: &AppState,
-    account: &Account,
-    detail: &ConferenceDetail,
-) -> Result<Organizer, ApiError> {
-    Ok(Organizer::prove(&state.store, account.clone(), detail.conference.id).await?)
 }
 
 /// A session in the draft, as the API shows it.

@@ -7,6 +7,21 @@ mod draft;
 mod people;
 mod setup;
 
+use crate::AppState;
+use crate::error::ApiError;
+use hallway_app::Organizer;
+use hallway_store::{Account, ConferenceDetail};
+
+/// The organizer `account` of `detail`'s conference, proven (the workspace's routes have
+/// checked the role already; the use cases take the proof).
+async fn organizer(
+    state: &AppState,
+    account: &Account,
+    detail: &ConferenceDetail,
+) -> Result<Organizer, ApiError> {
+    Ok(Organizer::prove(&state.store, account.clone(), detail.conference.id).await?)
+}
+
 pub(in crate::routes::workspace) use conferences::{
     ConferenceDto, ConferencePatch, NewConference, create, patch_conference,
 };

@@ -2,9 +2,10 @@
 
 use super::super::{capacity, conflict, invalid};
 use super::draft::working_draft;
+use super::organizer;
 use crate::AppState;
 use crate::error::ApiError;
-use hallway_app::{AppError, Organizer, setup};
+use hallway_app::{AppError, setup};
 use hallway_domain::program::{Link, SpeakerInfo};
 use hallway_domain::{Capacity, Colour, RoomId, SpeakerId, TrackId};
 use hallway_store::{Account, ConferenceDetail};
@@ -68,16 +69,6 @@ fn room_of(body: &RoomBody) -> Result<setup::Room, ApiError> {
         capacity: capacity(body.capacity, "capacity")?,
         note: body.note.trim().to_owned(),
     })
-}
-
-/// The organizer `account` of `detail`'s conference, proven (the workspace's routes have
-/// checked the role already; the use cases take the proof).
-async fn organizer(
-    state: &AppState,
-    account: &Account,
-    detail: &ConferenceDetail,
-) -> Result<Organizer, ApiError> {
-    Ok(Organizer::prove(&state.store, account.clone(), detail.conference.id).await?)
 }
 
 /// A refusal of a use case, with the store's conflicts (a name taken, a room in use) as
