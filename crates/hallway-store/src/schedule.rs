@@ -416,8 +416,20 @@ impl Store {
                 new.to_owned()
             }
         };
+        // PostgreSQL: the attendees of the conference are locked first, in id order, as a
+        // reservation locks its attendee before its session. Without that, an import
+        // (sessions first, then the attendees it tells or promotes) and a rush of
+        // reservations (attendee first, then session) deadlock, and a large import can lose
+        // every retry to the writers beside it.
+        let lock_attendees = (self.backend() == crate::Backend::Postgres).then_some(
+            "SELECT id FROM users WHERE id IN (SELECT user_id FROM agenda WHERE conference_id = $1) \
+             ORDER BY id FOR UPDATE",
+        );
         on_write!(self, pool => {
             let mut tx = pool.begin_with(begin).await?;
+            if let Some(sql) = lock_attendees {
+                sqlx::query(sql).bind(conference).fetch_all(&mut *tx).await?;
+            }
             let current: i64 = sqlx::query_scalar(
                 "SELECT COALESCE(MAX(version), 0) FROM schedule_versions WHERE conference_id = $1",
             )
